@@ -95,6 +95,26 @@ class VersionSchema:
                                   tuple(ann.get("deferred", ())), ann["load_order"], fields, rec))
         return out
 
+    @cached_property
+    def metadata(self) -> MetaData:
+        """Core tables as this version describes them (for SELECT and INSERT).
+
+        Built from the schema, not the head models, so export and import
+        work against a database at this version's revision.
+        """
+        md = MetaData()
+        for m in self.modules:
+            pk = m.schema["x-module"]["primary_key"]
+            Table(m.key, md, *(
+                sa.Column(f.name, _SA_TYPES[f.kind](m.schema["properties"][f.name]),
+                          primary_key=f.name in pk, autoincrement=f.name in pk,
+                          nullable=f.nullable)
+                for f in m.fields.values()))
+        return md
+
+    def table(self, key: str) -> Table:
+        return self.metadata.tables[key]
+
     def module(self, key: str) -> ModuleSpec:
         for m in self.modules:
             if m.key == key:
@@ -104,6 +124,21 @@ class VersionSchema:
     @property
     def module_keys(self) -> list[str]:
         return [m.key for m in self.modules]
+
+
+_SA_TYPES = {
+    "integer": lambda p: sa.BigInteger() if p.get("maximum", 0) > 2**31 else sa.Integer(),
+    "string": lambda p: sa.String(p.get("maxLength")),
+    "text": lambda p: sa.Text(),
+    "enum": lambda p: sa.String(max((len(e) for e in p["enum"] if e), default=1)),
+    "boolean": lambda p: sa.Boolean(),
+    "number": lambda p: sa.Float(),
+    "decimal": lambda p: sa.Numeric(asdecimal=True),
+    "datetime": lambda p: sa.DateTime(),
+    "date": lambda p: sa.Date(),
+    "json": lambda p: sa.JSON(none_as_null=True),
+    "binary": lambda p: sa.LargeBinary(),
+}
 
 
 def _nullable(prop: dict) -> bool:
