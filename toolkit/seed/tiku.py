@@ -248,6 +248,7 @@ class _World:
         self.objective: list[int] = []
         self.n_questions = 0
         self.n_papers = 0
+        self.paper_questions: list[tuple[int, list[int], datetime]] = []  # (paper, questions, created_at)
         self.task_teacher: list[int] = []
         self.p_user: list[int] = []
         self.p_start: list[int] = []
@@ -504,11 +505,26 @@ def _questions(rng: random.Random, w: _World) -> Iterator[dict]:
             w.q_answer.append(answer)
             w.objective.append(qid)
         created = -280 * DAY + i * span
+        source, year = _source(i)
         yield {"id": qid, "code": f"Q{qid:06d}", "type": qtype, "stem": stem, "options": options,
                "answer": answer, "analysis": analysis, "difficulty": 1 + rng.randrange(5),
                "score": score, "category_id": cid, "book_id": w.book_of[i],
+               "source": source, "year": year,
                "created_at": _at(created),
                "updated_at": None if rng.random() < 0.4 else _at(created + rng.randrange(DAY, 90 * DAY))}
+
+
+def _source(i: int) -> tuple[str | None, int | None]:
+    """来源 and year (format 1.1), from the index alone so the rng stream (and with it
+    every other value) stays what it was at 1.0. A third have neither; a few only one."""
+    if i % 3 == 0:
+        return None, None
+    year, exam = YEARS[i % len(YEARS)], EXAMS[i % len(EXAMS)]
+    if i % 29 == 1:
+        return "网友回忆版😀", None
+    if i % 31 == 2:
+        return None, year
+    return f"{year}年{exam}", year
 
 
 def _question_knowledge(rng: random.Random, w: _World) -> Iterator[dict]:
@@ -544,12 +560,24 @@ def _exam_papers(rng: random.Random, w: _World) -> Iterator[dict]:
             y, m, d = REAL_EXAM_DATES[year]
             exam_date = date(y, m, d)
         created = -200 * DAY + pid * (150 * DAY // n)
-        yield {"id": pid, "title": title, "paper_type": paper_type, "question_ids": question_ids,
+        w.paper_questions.append((pid, question_ids, _at(created)))
+        yield {"id": pid, "title": title, "paper_type": paper_type,
                "total_score": total, "time_limit": 120 if subject == "行测" else 180,
                "exam_date": exam_date, "is_published": bool(question_ids) and rng.random() < 0.85,
                "created_by": rng.choice(w.teachers) if rng.random() < 0.8 else None,
                "created_at": _at(created),
                "updated_at": None if rng.random() < 0.5 else _at(created + rng.randrange(DAY, 30 * DAY))}
+
+
+def _exam_paper_questions(rng: random.Random, w: _World) -> Iterator[dict]:
+    """试卷题目 (format 1.2), numbered as tiku_0003 numbers migrated lists: ids in
+    (paper, position) order, created_at copied from the paper. Uses no rng."""
+    rid = 0
+    for pid, question_ids, created in w.paper_questions:
+        for position, qid in enumerate(question_ids, 1):
+            rid += 1
+            yield {"id": rid, "paper_id": pid, "question_id": qid, "position": position,
+                   "created_at": created}
 
 
 def _practice_tasks(rng: random.Random, w: _World) -> Iterator[dict]:
@@ -674,7 +702,7 @@ def _practice_details(rng: random.Random, w: _World) -> Iterator[dict]:
                         m[1] = at
                         m[2] = answer
             yield {"id": did, "practice_id": pid, "question_id": qid, "seq": seq + 1,
-                   "answer": answer, "is_correct": correct,
+                   "user_answer": answer, "is_correct": correct,
                    "time_spent": 10 + int(rand() * 110), "created_at": _at(at)}
 
 
@@ -747,6 +775,7 @@ TABLES = [
     ("questions", _questions),
     ("question_knowledge", _question_knowledge),
     ("exam_papers", _exam_papers),
+    ("exam_paper_questions", _exam_paper_questions),
     ("practice_tasks", _practice_tasks),
     ("student_submissions", _student_submissions),
     ("practices", _practices),

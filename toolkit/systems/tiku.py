@@ -1,6 +1,8 @@
 """tiku (题库系统): the question bank's head models and module catalogue.
 
-Archive format version 1.0. Every table has an integer ``id``, a NOT NULL
+Archive format version 1.2 (1.1 added questions.source and year; 1.2 moved
+exam_papers.question_ids into exam_paper_questions and renamed
+practice_details.answer to user_answer). Every table has an integer ``id``, a NOT NULL
 ``created_at`` and, unless its rows are never edited after they are written
 (the question↔knowledge-point association and the per-answer log), a
 nullable ``updated_at``. Every module's natural key is a unique constraint
@@ -121,6 +123,9 @@ class Question(Base):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), nullable=False,
                                              index=True)
     book_id: Mapped[int | None] = mapped_column(ForeignKey("question_books.id"), index=True)
+    # format 1.1: where the question comes from (来源, e.g. 2023年国考) and its year.
+    source: Mapped[str | None] = mapped_column(Str(64))
+    year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime6, nullable=False)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime6)
 
@@ -141,7 +146,7 @@ class QuestionKnowledge(Base):
 
 
 class ExamPaper(Base):
-    """试卷: an ordered list of question ids (a JSON list, possibly empty)."""
+    """试卷. Its questions, in order, are exam_paper_questions (a JSON list before 1.2)."""
 
     __tablename__ = "exam_papers"
     __table_args__ = table_args(UniqueConstraint("title"))
@@ -149,7 +154,6 @@ class ExamPaper(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(Str(200), nullable=False)
     paper_type: Mapped[str] = mapped_column(Str(16), nullable=False)  # real | mock | custom
-    question_ids: Mapped[Any] = mapped_column(JSONValue, nullable=False)
     total_score: Mapped[Decimal] = mapped_column(Score, nullable=False)
     time_limit: Mapped[int] = mapped_column(Integer, nullable=False)  # minutes
     exam_date: Mapped[date | None] = mapped_column(Date)
@@ -157,6 +161,25 @@ class ExamPaper(Base):
     created_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime6, nullable=False)
     updated_at: Mapped[datetime | None] = mapped_column(DateTime6)
+
+
+class ExamPaperQuestion(Base):
+    """试卷题目: the question at one position of a paper (format 1.2).
+
+    Rows migrated from 1.1's ``exam_papers.question_ids`` are numbered 1..n in
+    (paper_id, position) order and carry their paper's created_at; the
+    archive step derives them the same way.
+    """
+
+    __tablename__ = "exam_paper_questions"
+    __table_args__ = table_args(UniqueConstraint("paper_id", "position"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    paper_id: Mapped[int] = mapped_column(ForeignKey("exam_papers.id"), nullable=False)
+    question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), nullable=False,
+                                             index=True)
+    position: Mapped[int] = mapped_column(Integer, nullable=False)  # 1-based
+    created_at: Mapped[datetime] = mapped_column(DateTime6, nullable=False)
 
 
 class PracticeTask(Base):
@@ -231,7 +254,8 @@ class PracticeDetail(Base):
     question_id: Mapped[int] = mapped_column(ForeignKey("questions.id"), nullable=False,
                                              index=True)
     seq: Mapped[int] = mapped_column(Integer, nullable=False)  # position within the practice
-    answer: Mapped[str | None] = mapped_column(LongText)  # the student's answer; NULL = skipped
+    # the student's answer; NULL = skipped (named ``answer`` before 1.2)
+    user_answer: Mapped[str | None] = mapped_column(LongText)
     is_correct: Mapped[bool | None] = mapped_column(Boolean)
     time_spent: Mapped[int] = mapped_column(Integer, nullable=False)  # seconds
     created_at: Mapped[datetime] = mapped_column(DateTime6, nullable=False)
@@ -311,6 +335,7 @@ SYSTEM = register(System(
         Module("questions", "题目", ("code",)),
         Module("question_knowledge", "题目知识点", ("question_id", "knowledge_point_id")),
         Module("exam_papers", "试卷", ("title",)),
+        Module("exam_paper_questions", "试卷题目", ("paper_id", "position")),
         Module("practice_tasks", "练习任务", ("teacher_id", "title")),
         Module("student_submissions", "学员提交", ("task_id", "student_id")),
         Module("practices", "练习记录", ("user_id", "started_at")),
