@@ -11,6 +11,7 @@ released schemas are committed files and never change.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -133,12 +134,29 @@ _SA_TYPES = {
     "enum": lambda p: sa.String(max((len(e) for e in p["enum"] if e), default=1)),
     "boolean": lambda p: sa.Boolean(),
     "number": lambda p: sa.Float(),
-    "decimal": lambda p: sa.Numeric(asdecimal=True),
+    "decimal": lambda p: sa.Numeric(*_precision_scale(p), asdecimal=True),
     "datetime": lambda p: sa.DateTime(),
     "date": lambda p: sa.Date(),
     "json": lambda p: sa.JSON(none_as_null=True),
     "binary": lambda p: sa.LargeBinary(),
 }
+
+
+_DECIMAL = re.compile(r"^\^-\?\[0-9\]\{1,(\d+)\}(?:\(\\\.\[0-9\]\{1,(\d+)\}\)\?)?\$$")
+
+
+def _precision_scale(prop: dict) -> tuple[int, int] | tuple[()]:
+    """NUMERIC(p, s) back from the decimal pattern :func:`_kind` wrote.
+
+    The scale matters on SQLite, which stores REAL: without it SQLAlchemy
+    returns Decimal('0.8000000000') where PostgreSQL and MariaDB give
+    Decimal('0.80'), and the archive would not match the pattern.
+    """
+    m = _DECIMAL.match(prop.get("pattern", ""))
+    if not m:
+        return ()
+    whole, scale = int(m.group(1)), int(m.group(2) or 0)
+    return whole + scale, scale
 
 
 def _nullable(prop: dict) -> bool:
