@@ -1,4 +1,4 @@
-"""Deterministic demo data for 督学系统 (dudao) at archive format 1.0.
+"""Deterministic demo data for 督学系统 (dudao) at archive format 1.1.
 
 ``generate(scale)`` yields :class:`Insert` batches (parents first, explicit ids
 1..n, at most ``BATCH`` rows each) and, for the students ↔ supervision_logs
@@ -179,6 +179,8 @@ _HW_STATUS = ["已提交", "已批改", "已批改", "已批改", "迟交"]
 _FEEDBACKS = ["思路清晰，继续保持。", "要点概括不全，注意审题。", "计算速度有进步。",
               "卷面整洁，论证有力 👍", "字数超出要求，注意精炼。", "请对照参考答案订正错题。"]
 _ATT_STATUS = ["出勤"] * 16 + ["迟到", "迟到", "缺勤", "请假"]
+# format 1.1 stores the enum; the Chinese labels above still drive the rng draws and remarks.
+_ATT_ENUM = {"出勤": "present", "迟到": "late", "缺勤": "absent", "请假": "leave"}
 _ATT_REMARKS = {"迟到": ["地铁延误", "迟到15分钟", None], "缺勤": [None, "未请假", "电话未接通"],
                 "请假": ["病假", "单位加班", "事假，已补看录播"]}
 _PLAN_STATUS = ["草稿", "进行中", "进行中", "进行中", "已完成", "已中止"]
@@ -206,6 +208,18 @@ def _chunks(table: str, rows: Iterable[dict]) -> Iterator[Insert]:
             buf = []
     if buf:
         yield Insert(table, buf)
+
+
+def _wechat_id(st: int) -> str | None:
+    """students.wechat_id (format 1.1), from the id alone so the rng stream (and every
+    other value) stays as at 1.0: about 40% NULL, one "" and one with an emoji."""
+    if st % 5 < 2:
+        return None
+    if st == 33:
+        return ""
+    if st == 38:
+        return "wxid_考公上岸😀"
+    return f"wxid_{(st * 2654435761) % 16**10:010x}"
 
 
 def _money(cents: int) -> Decimal:
@@ -603,7 +617,8 @@ def generate(scale: int) -> Iterator[Insert | Update]:
                 "phone": None if r.random() < 0.05 else g.phone(),
                 "gender": gender,
                 "id_card": None if r.random() < 0.3 else g.id_card(birth),
-                "target_exam": target, "supervisor_id": sup, "latest_log_id": None,
+                "target_exam": target, "wechat_id": _wechat_id(st),
+                "supervisor_id": sup, "latest_log_id": None,
                 "status": _STUDENT_STATUS[int(r.random() * len(_STUDENT_STATUS))],
                 "created_at": created, "updated_at": g.updated(created),
             }
@@ -791,7 +806,7 @@ def generate(scale: int) -> Iterator[Insert | Update]:
                     remark = "请假条已上传 🎉"
                 created = start + timedelta(hours=2, seconds=ri(0, 3600))
                 yield {
-                    "id": aid, "student_id": st, "schedule_id": sc, "status": status,
+                    "id": aid, "student_id": st, "schedule_id": sc, "status": _ATT_ENUM[status],
                     "checked_in_at": checked, "remark": remark,
                     "recorded_by": (None if r.random() < 0.1
                                     else staff_users[int(r.random() * len(staff_users))]),

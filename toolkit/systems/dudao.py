@@ -1,6 +1,7 @@
 """督学系统 (dudao, student supervision): head models and module catalogue.
 
-Archive format version 1.0. The models mirror the tables of the Flask app:
+Archive format version 1.1 (attendances.status became an enum, students
+gained wechat_id). The models mirror the tables of the Flask app:
 plain columns, no ORM relationships (the toolkit works with Core only).
 
 Foreign-key cycle: ``students.latest_log_id`` (nullable) → ``supervision_logs``
@@ -14,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Boolean, Date, ForeignKey, Integer, Numeric, UniqueConstraint
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, Numeric, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from toolkit.systems import Module, System, register
@@ -264,6 +265,7 @@ class Student(Base):
     gender: Mapped[str | None] = mapped_column(Str(8), nullable=True)  # 男/女
     id_card: Mapped[str | None] = mapped_column(Str(18), nullable=True)
     target_exam: Mapped[str | None] = mapped_column(Str(64), nullable=True)  # 2027国考
+    wechat_id: Mapped[str | None] = mapped_column(Str(64), nullable=True)  # format 1.1
     supervisor_id: Mapped[int | None] = mapped_column(ForeignKey("teachers.id"), nullable=True)
     latest_log_id: Mapped[int | None] = mapped_column(
         ForeignKey("supervision_logs.id", use_alter=True), nullable=True)
@@ -349,6 +351,10 @@ class HomeworkSubmission(Base):
     updated_at: Mapped[datetime | None] = mapped_column(DateTime6, nullable=True)
 
 
+# 出勤 → present, 迟到 → late, 缺勤 → absent, 请假 → leave (see dudao_0002).
+ATTENDANCE_STATUS = Enum("present", "late", "absent", "leave", name="attendance_status")
+
+
 class Attendance(Base):
     """考勤记录: one student at one lesson."""
 
@@ -358,8 +364,8 @@ class Attendance(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     student_id: Mapped[int] = mapped_column(ForeignKey("students.id"), nullable=False)
     schedule_id: Mapped[int] = mapped_column(ForeignKey("schedules.id"), nullable=False)
-    # Plain Chinese text at 1.0: 出勤/迟到/缺勤/请假 (a later revision makes it an enum).
-    status: Mapped[str] = mapped_column(Str(8), nullable=False)
+    # Plain Chinese text 出勤/迟到/缺勤/请假 at 1.0; an enum since 1.1 (dudao_0002).
+    status: Mapped[str] = mapped_column(ATTENDANCE_STATUS, nullable=False)
     checked_in_at: Mapped[datetime | None] = mapped_column(DateTime6, nullable=True)
     remark: Mapped[str | None] = mapped_column(Str(255), nullable=True)
     recorded_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
