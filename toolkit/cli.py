@@ -13,6 +13,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 
 from toolkit import __version__
 from toolkit import config as tk_config
+from toolkit import errors as tk_errors
 from toolkit.errors import ToolkitError
 
 
@@ -183,8 +184,78 @@ def seed(obj: Ctx, system, db, scale, force):
     total = sum(counts.values())
     if not obj.quiet:
         for m in sys_.modules:
-            click.echo(f"  {m.key:<24} {m.label:<8} {counts[m.key]:>9}")
+            click.echo(f"  {m.key:<24} {pad(m.label, 10)} {counts[m.key]:>9}")
     click.echo(f"{system}: seeded {total} rows in {len(counts)} modules (scale {scale})")
+
+
+# ---------------------------------------------------------------- status
+@cli.command()
+@click.option("--system", "-s", "system_names", multiple=True,
+              help="Which system (default: every system).")
+@db_option
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@click.option("--backups", default="backups", show_default=True, type=click.Path(file_okay=False),
+              help="Folder searched for the newest archive.")
+@pass_ctx
+def status(obj: Ctx, system_names, db, as_json, backups):
+    """Revision, pending migrations, format version, rows per module, newest backup."""
+    import json
+    from pathlib import Path
+
+    from toolkit import status as status_mod
+    from toolkit import systems
+
+    names = list(system_names) or systems.names()
+    if db and len(names) > 1:
+        raise click.UsageError("--db needs exactly one --system")
+    results, failed = [], False
+    for name in names:
+        tk_config.get_system(name)
+        try:
+            st = status_mod.status(name, obj.url(name, db), obj.project, Path(backups))
+        except ToolkitError as exc:
+            failed = True
+            results.append({"system": name, "error": str(exc)})
+            if not as_json:
+                click.echo(f"{name}: {exc}", err=True)
+            continue
+        except OperationalError as exc:
+            failed = True
+            results.append({"system": name, "error": f"cannot reach the database: {_one_line(exc)}"})
+            if not as_json:
+                click.echo(f"{name}: cannot reach the database: {_one_line(exc)}", err=True)
+            continue
+        results.append(st.as_dict())
+        if not as_json:
+            _print_status(st, obj.quiet)
+    if as_json:
+        click.echo(json.dumps(results, ensure_ascii=False, indent=2))
+    if failed:
+        click.get_current_context().exit(1)
+
+
+def _print_status(st, quiet: bool) -> None:
+    state = "head" if not st.pending else f"{len(st.pending)} migration(s) pending: {', '.join(st.pending)}"
+    fmt = f"format {st.version}" if st.version else "no format version pins this revision"
+    click.echo(f"{st.system} ({st.label})  {st.url}")
+    click.echo(f"  revision {st.revision} ({state}); head {st.head}; {fmt}")
+    if not quiet:
+        for m in st.modules:
+            click.echo(f"  {m.key:<24} {pad(m.label, 10)} {m.rows:>9}")
+    click.echo(f"  {st.total_rows} rows in {len(st.modules)} modules")
+    if st.backup:
+        b = st.backup
+        click.echo(f"  newest backup {b.path} (format {b.version or '?'}, {b.age_hours:g} h old)")
+    else:
+        click.echo("  no backup found in backups/")
+
+
+def pad(text: str, width: int) -> str:
+    """Left-align ``text`` in ``width`` terminal cells (a CJK character takes two)."""
+    import unicodedata
+
+    cells = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(0, width - cells)
 
 
 def _require_head(conn, system: str, obj: Ctx) -> None:
@@ -195,6 +266,91 @@ def _require_head(conn, system: str, obj: Ctx) -> None:
     if rev not in migrate.heads(system, obj.project):
         raise DatabaseError(f"{system} database is at revision {rev or '(none)'}, not at head",
                             hint=f"run `toolkit db upgrade --system {system}` first")
+
+
+# ---------------------------------------------------------------- validate
+@cli.command()
+@click.argument("files", nargs=-1, required=True, metavar="FILE...",
+                type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("--json", "as_json", is_flag=True, help="Print the reports as JSON (for CI).")
+@click.option("--max-problems", default=100, show_default=True, type=click.IntRange(min=1),
+              help="Problems listed per file; the rest are counted.")
+@pass_ctx
+def validate(obj: Ctx, files, as_json, max_problems):
+    """Check archive files against their format version's schema.
+
+    Exit 0 when every file is valid, 1 when any is not.
+    """
+    import json
+
+    from toolkit.validate import validate_file
+
+    reports = [validate_file(f, obj.project, max_problems) for f in files]
+    if as_json:
+        click.echo(json.dumps({"ok": all(r.ok for r in reports),
+                               "files": [r.as_dict() for r in reports]},
+                              ensure_ascii=False, indent=2))
+    else:
+        for r in reports:
+            for p in r.problems:
+                click.echo(str(p))
+            if r.problems.omitted:
+                click.echo(f"{r.file}: … and {r.problems.omitted} more problems "
+                           f"(--max-problems to list them)")
+            click.echo(r.summary())
+    if not all(r.ok for r in reports):
+        click.get_current_context().exit(1)
+
+
+# ---------------------------------------------------------------- upgrade-archive
+@cli.command("upgrade-archive")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@click.option("-o", "--output", "out", metavar="PATH",
+              help="Where to write (default: beside FILE, its version in the name replaced).")
+@click.option("--to", "to", metavar="V", help="Target format version (default: the newest).")
+@pass_ctx
+def upgrade_archive(obj: Ctx, file, out, to):
+    """Upgrade an archive file step by step to a newer format version."""
+    from toolkit.reader import open_archive
+    from toolkit.validate import schema_for, upgrade_checked
+    from toolkit.writer import write_archive
+
+    archive = open_archive(file)
+    source = schema_for(archive.header, obj.project, archive.source).version
+    steps, upgraded = upgrade_checked(archive, to, obj.project)
+    if not steps:
+        click.echo(f"{file}: already at format {source}; nothing to do")
+        return
+    if out is None:
+        if file == "-":
+            raise tk_errors.UsageError("reading stdin: say where to write with -o PATH (or -o -)")
+        out = _upgraded_name(file, source, steps[-1].target)
+    if not obj.quiet:
+        for st in steps:
+            click.echo(st.description, err=out == "-")
+    result = write_archive(upgraded, out)
+    counts = getattr(result, "counts", None) or {}
+    total = sum(counts.values()) if counts else None
+    click.echo(f"{file} → {out}: format {source} → {steps[-1].target}"
+               + (f", {total} records in {len(counts)} modules" if total is not None else ""),
+               err=out == "-")
+    for note in upgraded.notes:
+        click.echo(f"  note: {note}", err=out == "-")
+
+
+def _upgraded_name(path: str, source: str, target: str) -> str:
+    """``tiku-1.0-20260101.json`` → ``tiku-1.2-20260101.json``; else ``<stem>-1.2.json``."""
+    import re
+    from pathlib import Path
+
+    p = Path(path)
+    pattern = rf"(?<![0-9.]){re.escape(source)}(?![0-9])"
+    name, n = re.subn(pattern, target, p.name, count=1)
+    if not n:
+        suffixes = "".join(s for s in p.suffixes if s in (".json", ".gz", ".xlsx"))
+        stem = p.name[: len(p.name) - len(suffixes)] if suffixes else p.name
+        name = f"{stem}-{target}{suffixes}"
+    return str(p.with_name(name))
 
 
 def main() -> None:
