@@ -353,11 +353,7 @@ class _Checker:
             if _is_int(stated) and stated != seen and self.schema_has(key):
                 self.problem(f"counts.{key} says {stated} records, data has {seen}", module=key)
         if self.strict and self.problems:
-            first = next(iter(self.problems))
-            more = f" and {self.problems.total - 1} more" if self.problems.total > 1 else ""
-            raise ArchiveError(f"{first.message}{more}", file=first.file, module=first.module,
-                               record=first.index, record_id=first.id, field=first.field,
-                               hint="run `toolkit validate` for every problem")
+            raise _refusal(self.problems)
 
     def schema_has(self, key: str) -> bool:
         return key in self.schema.module_keys
@@ -467,3 +463,53 @@ def validate_file(path: str | Path, project: tk_config.Project | None = None,
                              exc.field, exc.message + (f" ({exc.hint})" if exc.hint else "")))
         return ValidationReport(str(path), problems)
     return validate_archive(archive, project, cap)
+
+
+# ------------------------------------------------------------------ upgrade, validated
+def upgrade_checked(archive: Archive, target: str | None = None,
+                    project: tk_config.Project | None = None):
+    """Plan and run the upgrade of ``archive`` to ``target`` (default newest), validated.
+
+    Returns ``(steps, archive)``: the input is checked against its own version
+    and each step's result against the next version's schema, all while the
+    caller streams the result; the stream raises :class:`ArchiveError` at its
+    end if anything failed, so an atomic write leaves no file behind.
+    """
+    from toolkit import upgrade
+
+    source = schema_for(archive.header, project, archive.source)
+    steps = upgrade.plan(source.system, source.version, target, project)
+    problems = Problems()
+    archive = checked(archive, source, problems)
+    archive = upgrade.run(archive, steps, project,
+                          check=lambda a, s: checked(a, s, problems))
+    return steps, _guarded(archive, problems)
+
+
+def _refusal(problems: Problems) -> ArchiveError:
+    first = next(iter(problems))
+    more = f" and {problems.total - 1} more" if problems.total > 1 else ""
+    return ArchiveError(first.message + more, file=first.file, module=first.module,
+                        record=first.index, record_id=first.id, field=first.field,
+                        hint="run `toolkit validate` for every problem")
+
+
+def _guarded(archive: Archive, problems: Problems) -> Archive:
+    """Refuse at the end if anything failed; a step tripping over a record
+    that already failed validation reports that problem, not a traceback."""
+    def records(it):
+        try:
+            yield from it
+        except ToolkitError:
+            raise
+        except Exception as exc:
+            if problems:
+                raise _refusal(problems) from exc
+            raise
+
+    def stream():
+        for key, it in archive.modules():
+            yield key, records(it)
+        if problems:
+            raise _refusal(problems)
+    return Archive(archive.header, stream, archive.source, archive.notes)
