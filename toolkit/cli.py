@@ -41,6 +41,8 @@ class _Group(click.Group):
 
 
 class Ctx:
+    default_system: str | None = None
+
     def __init__(self, config_path: str | None, quiet: bool):
         self.config_path = config_path
         self.quiet = quiet
@@ -61,7 +63,17 @@ class Ctx:
 
 pass_ctx = click.make_pass_decorator(Ctx)
 
-system_option = click.option("--system", "-s", "system", required=True,
+def _default_system(ctx, _param, value):
+    """``--system`` may be left out where the context knows it (``flask migrate``)."""
+    if value:
+        return value
+    obj = ctx.find_object(Ctx)
+    if obj is not None and obj.default_system:
+        return obj.default_system
+    raise click.MissingParameter(ctx=ctx, param=_param)
+
+
+system_option = click.option("--system", "-s", "system", callback=_default_system,
                               help="Which system: tiku (题库系统) or dudao (督学系统).")
 db_option = click.option("--db", "db", metavar="URL",
                          help="Database URL (default: env <SYSTEM>_DATABASE_URL, alembic.ini, "
@@ -145,6 +157,20 @@ def db_history(obj: Ctx, system, db):
     click.echo(migrate.history(system, project=obj.project), nl=False)
 
 
+@_db_command("adopt", "Put a database made before the toolkit under its revisions: compare "
+             "its tables with each format version and stamp the one that matches (replacing a "
+             "Flask-Migrate revision), or list the differences and change nothing.")
+@pass_ctx
+def db_adopt(obj: Ctx, system, db):
+    from toolkit import adopt
+
+    done = adopt.adopt(system, obj.url(system, db), project=obj.project)
+    replaced = ("" if not done.previous else " (it was already)" if done.previous == done.revision
+                else f", replacing revision {done.previous}")
+    click.echo(f"{system}: the database matches format {done.version}; "
+               f"stamped {done.revision}{replaced}")
+
+
 def _say_current(obj: Ctx, system: str, db: str | None, always: bool = False) -> None:
     from toolkit import migrate
 
@@ -205,7 +231,7 @@ def status(obj: Ctx, system_names, db, as_json, backups):
     from toolkit import status as status_mod
     from toolkit import systems
 
-    names = list(system_names) or systems.names()
+    names = list(system_names) or ([obj.default_system] if obj.default_system else systems.names())
     if db and len(names) > 1:
         raise click.UsageError("--db needs exactly one --system")
     results, failed = [], False
@@ -351,6 +377,25 @@ def _upgraded_name(path: str, source: str, target: str) -> str:
         stem = p.name[: len(p.name) - len(suffixes)] if suffixes else p.name
         name = f"{stem}-{target}{suffixes}"
     return str(p.with_name(name))
+
+
+# ---------------------------------------------------------------- check
+@cli.command()
+@click.option("--db", "servers", multiple=True, metavar="URL",
+              help="Also compare on a scratch database created on this PostgreSQL/MariaDB "
+                   "server (repeatable; default: env TOOLKIT_TEST_POSTGRES_URL).")
+@pass_ctx
+def check(obj: Ctx, servers):
+    """CI: models, Alembic revisions, format schemas and steps agree (exit 1 on drift)."""
+    from toolkit import check as checking
+
+    drifts = checking.check(obj.project, tuple(servers) or checking.default_servers())
+    for d in drifts:
+        click.echo(str(d))
+    if drifts:
+        click.echo(f"{len(drifts)} drift{'s' if len(drifts) != 1 else ''} found")
+        click.get_current_context().exit(1)
+    click.echo("ok: models, revisions, schemas and steps agree")
 
 
 def main() -> None:
