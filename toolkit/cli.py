@@ -294,6 +294,55 @@ def _require_head(conn, system: str, obj: Ctx) -> None:
                             hint=f"run `toolkit db upgrade --system {system}` first")
 
 
+# ---------------------------------------------------------------- export
+@cli.command()
+@system_option
+@db_option
+@click.option("--format", "-f", "fmt", type=click.Choice(["json", "excel"]), default=None,
+              help="json (default; .json.gz is compressed) or excel (.xlsx for people, "
+                   "readable back by validate and import).")
+@click.option("-o", "--output", "out", metavar="PATH",
+              help="File to write; - for stdout (default: backups/<system>-<version>-"
+                   "<YYYYmmdd-HHMMSS>.json or .xlsx).")
+@click.option("--since", metavar="TS",
+              help="Only rows created or updated at or after TS (YYYY-MM-DD[THH:MM:SS[.ffffff]], "
+                   "local time as stored, no offset).")
+@click.option("-m", "--modules", metavar="A,B", help="Only these modules (comma-separated keys).")
+@pass_ctx
+def export(obj: Ctx, system, db, fmt, out, since, modules):
+    """Export a database as an archive of its format version.
+
+    One consistent snapshot; secrets (password hashes) are left out. Rows
+    that exported records point at but the archive leaves out (--since, -m)
+    are listed by natural key in "refs". Deletions are not carried: import an
+    incremental (--since) archive with `toolkit import FILE --conflict overwrite`.
+    """
+    from toolkit import export as exporting
+
+    tk_config.get_system(system)
+    if fmt is None:
+        fmt = "excel" if out and out.lower().endswith(".xlsx") else "json"
+    to_stdout = out == "-"
+    result = exporting.export(system, obj.url(system, db), fmt, out, since, modules,
+                              project=obj.project,
+                              progress=_export_progress(system) if obj.progress() else None)
+    if obj.progress():
+        click.echo("\r\033[K", nl=False, err=True)
+    for note in result.notes:
+        click.echo(f"  note: {note}", err=to_stdout)
+    click.echo(result.summary(), err=to_stdout)
+
+
+def _export_progress(system: str):
+    """A one-line counter on stderr: module (中文名) and rows read so far."""
+    labels = {m.key: m.label for m in tk_config.get_system(system).modules}
+
+    def show(module: str, rows: int) -> None:
+        click.echo(f"\r\033[K  {module} {labels.get(module, '')}: {rows} rows", nl=False, err=True)
+
+    return show
+
+
 # ---------------------------------------------------------------- validate
 @cli.command()
 @click.argument("files", nargs=-1, required=True, metavar="FILE...",
@@ -379,6 +428,83 @@ def _upgraded_name(path: str, source: str, target: str) -> str:
     return str(p.with_name(name))
 
 
+# ---------------------------------------------------------------- import
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, allow_dash=True))
+@db_option
+@click.option("--conflict", type=click.Choice(["error", "skip", "overwrite"]), default="error",
+              show_default=True,
+              help="A row with the same natural key exists: stop (error), keep it (skip), "
+                   "or update it with every archive field (overwrite).")
+@click.option("--dry-run", is_flag=True,
+              help="Do everything, then roll back: the report of a real run, nothing written.")
+@click.option("--report", "report_path", metavar="FILE", type=click.Path(dir_okay=False),
+              help="Also write the report as JSON to FILE.")
+@click.option("--replace", is_flag=True,
+              help="Empty the archive's modules first and restore them (same transaction).")
+@click.option("--yes", "-y", is_flag=True, help="Do not ask before --replace (for scripts).")
+@pass_ctx
+def import_(obj: Ctx, file, db, conflict, dry_run, report_path, replace, yes):
+    """Import an archive (JSON, .json.gz, Excel, - for stdin) into its system's database.
+
+    The system comes from the archive; an older archive is upgraded to the
+    database's format version on the way. All or nothing: one transaction.
+    """
+    from toolkit.importer import import_archive
+    from toolkit.reader import open_archive
+    from toolkit.validate import schema_for
+
+    archive = open_archive(file)
+    system = schema_for(archive.header, obj.project, archive.source).system
+    url = obj.url(system, db)
+    if replace and not dry_run and not yes:
+        what = f"every row of the archive's modules in {tk_config.mask_url(url)}"
+        if not sys.stdin.isatty():
+            raise tk_errors.UsageError(f"--replace deletes {what}; add --yes to confirm "
+                                       "when not on a terminal")
+        click.confirm(f"Delete {what} and restore them from {file}?", abort=True, err=True)
+    try:
+        report = import_archive(archive, url, conflict=conflict, dry_run=dry_run,
+                                replace=replace, project=obj.project,
+                                progress=_import_progress() if obj.progress() else None)
+    except ToolkitError as exc:
+        for p in getattr(exc, "problems", ()):
+            click.echo(str(p), err=True)
+        failed = getattr(exc, "report", None)
+        if failed is not None:
+            if failed.conflicts and not obj.quiet:
+                for line in failed.lines():
+                    click.echo(line, err=True)
+            if report_path:
+                _write_report(report_path, {**failed.to_dict(), "error": str(exc)})
+        raise
+    if not obj.quiet:
+        for line in report.lines():
+            click.echo(line)
+    click.echo(report.summary())
+    if report_path:
+        _write_report(report_path, report.to_dict())
+
+
+def _import_progress():
+    """Rows so far per module on one stderr line (only on a terminal)."""
+    def show(module: str, done: int, total):
+        of = f"/{total}" if total is not None else ""
+        click.echo(f"\r\x1b[K  {module}: {done}{of}", err=True, nl=False)
+        if total is not None and done >= total:
+            click.echo("\r\x1b[K", err=True, nl=False)
+    return show
+
+
+def _write_report(path: str, data: dict) -> None:
+    import json
+
+    from toolkit.writer import atomic_output
+
+    with atomic_output(path) as out:
+        out.write((json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n").encode())
+
+
 # ---------------------------------------------------------------- check
 @cli.command()
 @click.option("--db", "servers", multiple=True, metavar="URL",
@@ -396,6 +522,36 @@ def check(obj: Ctx, servers):
         click.echo(f"{len(drifts)} drift{'s' if len(drifts) != 1 else ''} found")
         click.get_current_context().exit(1)
     click.echo("ok: models, revisions, schemas and steps agree")
+
+
+# ---------------------------------------------------------------- new-version
+@cli.command("new-version")
+@system_option
+@click.option("-m", "--message", "message", metavar="MSG",
+              help="What changed (becomes the revision's message).")
+@click.option("--regenerate", is_flag=True,
+              help="Instead: rewrite the newest, not yet released schema from the models.")
+@pass_ctx
+def new_version(obj: Ctx, system, message, regenerate):
+    """After changing the models: next revision, schema and a step stub to fill in."""
+    from toolkit import new_version as nv
+
+    tk_config.get_system(system)
+    if regenerate:
+        path = nv.regenerate_head(system, obj.project)
+        click.echo(f"{system}: rewrote {path} from the models")
+        return
+    if not message:
+        raise tk_errors.UsageError("say what changed with -m MESSAGE")
+    made = nv.new_version(system, message, obj.project)
+    click.echo(f"{system}: format {made.version} = revision {made.revision}")
+    for change in made.changes:
+        click.echo(f"  {change}")
+    click.echo(f"  wrote {made.revision_file}\n  wrote {made.schema_file}\n"
+               f"  stubbed the {made.version} step in {made.steps_file}")
+    for w in made.warnings:
+        click.echo(f"warning: {w}", err=True)
+    click.echo("next: review the revision, write the step, run `toolkit check` and the tests")
 
 
 def main() -> None:

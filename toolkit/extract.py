@@ -36,6 +36,7 @@ MAX_KEY_DEPTH = 8
 # Columns that tell when a row was written; --since looks at those present.
 SINCE_COLUMNS = ("created_at", "updated_at")
 
+_STREAMS = "toolkit.extract.streams"
 _SINCE = re.compile(r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}:\d{2}(\.\d{1,6})?)?$")
 
 
@@ -61,9 +62,16 @@ def snapshot(engine: Engine) -> Iterator[Connection]:
                 # PyMySQL opens its transaction implicitly; this statement
                 # replaces it with one whose snapshot starts right now.
                 conn.exec_driver_sql("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+            streams: list = []
+            conn.info[_STREAMS] = streams
             try:
                 yield conn
             finally:
+                # A writer that failed midway leaves a record stream open;
+                # close its cursor now, while the connection still exists.
+                for stream in streams:
+                    stream.close()
+                conn.info.pop(_STREAMS, None)
                 tx.rollback()  # read only: nothing to keep
 
 
@@ -154,7 +162,9 @@ def extract(conn: Connection, schema: VersionSchema, *, since: datetime | None =
 
     def open_modules():
         for m in plan.modules:
-            yield m.key, _stream(conn, plan, m, progress, batch_size)
+            stream = _stream(conn, plan, m, progress, batch_size)
+            conn.info.get(_STREAMS, []).append(stream)
+            yield m.key, stream
 
     return Archive(header, open_modules, source=f"{schema.system} database")
 
