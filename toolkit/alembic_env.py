@@ -40,7 +40,7 @@ def _generic_ok(t) -> bool:
 
 def run(context) -> None:
     cfg = context.config
-    system = tk_config.get_system(cfg.config_ini_section)
+    system = tk_config.get_system(_system_name(cfg))
     target_metadata = system.metadata
     opts = dict(
         target_metadata=target_metadata,
@@ -66,6 +66,17 @@ def run(context) -> None:
             _run_online(context, connection, opts)
     finally:
         engine.dispose()
+
+
+def _system_name(cfg) -> str:
+    """The ini section (``alembic -n tiku``), or, under Flask-Migrate, whose
+    config has no such section, the script directory's name (migrations/tiku)."""
+    from toolkit import systems
+
+    if cfg.config_ini_section in systems.names():
+        return cfg.config_ini_section
+    location = cfg.get_main_option("script_location")
+    return Path(location).name if location else cfg.config_ini_section
 
 
 def _run_online(context, connection, opts) -> None:

@@ -28,6 +28,15 @@ def _one_line(exc: BaseException) -> str:
     return text[0] if text else type(exc).__name__
 
 
+_CONNECT_WORDS = ("connect", "connection", "unable to open database", "unknown database",
+                  "does not exist", "access denied", "authentication", "timeout expired")
+
+
+def _is_connection_error(exc: OperationalError) -> bool:
+    """OperationalError covers both "no connection" and a failed statement (DDL on MariaDB)."""
+    return exc.connection_invalidated or any(w in _one_line(exc).lower() for w in _CONNECT_WORDS)
+
+
 class _Group(click.Group):
     def invoke(self, ctx):
         try:
@@ -35,7 +44,9 @@ class _Group(click.Group):
         except ToolkitError as exc:
             raise _Failure(str(exc), exc.exit_code) from exc
         except OperationalError as exc:
-            raise _Failure(f"cannot reach the database: {_one_line(exc)}", 1) from exc
+            if _is_connection_error(exc):
+                raise _Failure(f"cannot reach the database: {_one_line(exc)}", 1) from exc
+            raise _Failure(f"the database refused: {_one_line(exc)}", 1) from exc
         except DBAPIError as exc:
             raise _Failure(f"the database refused: {_one_line(exc)}", 1) from exc
 

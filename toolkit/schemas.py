@@ -160,6 +160,8 @@ def _precision_scale(prop: dict) -> tuple[int, int] | tuple[()]:
 
 
 def _nullable(prop: dict) -> bool:
+    if prop.get("not") == {"type": "null"}:
+        return False
     t = prop.get("type")
     return t is None or t == "null" or (isinstance(t, list) and "null" in t)
 
@@ -202,7 +204,11 @@ def _kind(column: sa.Column) -> tuple[str, dict]:
 
 def _property(column: sa.Column, references: str | None) -> dict:
     kind, schema = _kind(column)
-    if column.nullable and kind != "json":
+    if kind == "json":
+        # any JSON value; SQL NULL is the archive's null, so NOT NULL says so
+        if not column.nullable:
+            schema["not"] = {"type": "null"}
+    elif column.nullable:
         if "enum" in schema:
             schema["enum"] = schema["enum"] + [None]
         schema["type"] = [schema["type"], "null"]
