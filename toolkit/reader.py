@@ -573,8 +573,10 @@ class _Tokens:
             return self.source.error("an integer needs more than 64 bits",
                                      "no database column holds it", *where)
         if len(lines) >= 3 and "^" in lines[2]:
-            col = lines[2].index("^")
-            if re.search(r"NaN|Infinity", lines[1][max(col - 2, 0):col + 9]):
+            # a JSON value never starts with N or I: at the caret that means NaN/Infinity
+            # (the snippet may end at yajl's buffer end, so the word may be cut short)
+            before = lines[1][:lines[2].index("^") + 1].rstrip()
+            if re.search(r"(?:^|[\s:,\[])-?[NI][A-Za-z]*$", before):
                 return self.source.error("NaN or Infinity is not a JSON number", _NAN_HINT,
                                          *where)
         if not self.begun:
@@ -600,6 +602,7 @@ class _SurrogateScan:
         self.source = source
         self.carry = b""
         self.consumed = 0  # bytes handed on so far
+        self.lines = 0  # newlines handed on so far (to name the line of a problem)
 
     def read(self, size: int = -1) -> bytes:
         if size == 0:
@@ -616,8 +619,10 @@ class _SurrogateScan:
                 cut = self._check(buf, cut)
             self.carry = buf[cut:]
             if cut or not chunk:
+                out = buf[:cut]
                 self.consumed += cut
-                return buf[:cut]
+                self.lines += out.count(b"\n")
+                return out
 
     def _check(self, buf: bytes, cut: int) -> int:
         if b"\\u" not in buf:
@@ -645,8 +650,9 @@ class _SurrogateScan:
 
     def _lone(self, buf: bytes, at: int) -> None:
         escape = buf[at:at + 6].decode("ascii")
-        raise self.source.error(f"lone surrogate escape {escape} at byte {self.consumed + at}",
-                                _SURROGATE_HINT)
+        line = self.lines + buf.count(b"\n", 0, at) + 1
+        raise self.source.error(f"lone surrogate escape {escape} at line {line} "
+                                f"(byte {self.consumed + at})", _SURROGATE_HINT)
 
 
 def _group(items: Iterator) -> ModuleStream:

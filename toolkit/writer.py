@@ -34,10 +34,12 @@ from typing import BinaryIO
 import orjson
 
 from toolkit.archive import Archive
-from toolkit.errors import ArchiveError
+from toolkit.errors import ArchiveError, ToolkitError
 from toolkit.schemas import HEADER_FIELDS
 
 _BUFFER = 1 << 20  # one large buffer: a write per record would dominate the cost
+_UMASK = os.umask(0o022)  # read once (it can only be read by setting it) and put back
+os.umask(_UMASK)
 
 
 @dataclass
@@ -71,8 +73,10 @@ def atomic_output(path: str | os.PathLike) -> Iterator[BinaryIO]:
         out.flush()
         return
     final = Path(path)
-    final.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+    with _os_errors(final):
+        final.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{final.name}.", suffix=".tmp", dir=final.parent)
+        os.fchmod(fd, 0o666 & ~_UMASK)  # as open() would; mkstemp makes it 0600
     try:
         with open(fd, "wb", buffering=_BUFFER) as raw:
             if final.name.endswith(".gz"):
@@ -85,14 +89,27 @@ def atomic_output(path: str | os.PathLike) -> Iterator[BinaryIO]:
                     buffered.close()  # flushes and writes the gzip trailer; raw stays open
             else:
                 yield raw
-            raw.flush()
-            os.fsync(raw.fileno())
-        os.replace(tmp, final)
+            with _os_errors(final):
+                raw.flush()
+                os.fsync(raw.fileno())
+        with _os_errors(final):
+            os.replace(tmp, final)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
     _fsync_dir(final.parent)
+
+
+@contextlib.contextmanager
+def _os_errors(final: Path):
+    # only our own file operations: an OSError from the caller's block stays as it is
+    try:
+        yield
+    except OSError as exc:
+        raise ToolkitError(f"cannot write the file: {exc.strerror or exc}", file=str(final),
+                           hint="check the folder exists or can be created, is writable "
+                           "and has free space") from exc
 
 
 def _fsync_dir(folder: Path) -> None:
