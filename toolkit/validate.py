@@ -57,8 +57,16 @@ class Problems:
         self.cap = cap
         self.items: list[Problem] = []
         self.total = 0
+        # An upgrade validates a record at each version: the same problem is
+        # counted once (8 bytes of hash per distinct problem).
+        self._seen: set[int] = set()
 
     def add(self, problem: Problem) -> None:
+        h = key_hash((problem.file, problem.module, problem.index, str(problem.id),
+                      problem.field, problem.message))
+        if h in self._seen:
+            return
+        self._seen.add(h)
         self.total += 1
         if len(self.items) < self.cap:
             self.items.append(problem)
