@@ -156,6 +156,7 @@ _NAN_HINT = "JSON has no NaN or Infinity; the value must be null or a number"
 _SURROGATE_HINT = "a \\ud800-\\udfff escape must be half of a pair; the text was damaged"
 _UTF8_HINT = "the file must be UTF-8; it was damaged or written in another encoding"
 _TRUNCATED_HINT = "the file was cut off (full disk, interrupted copy); use a complete copy"
+_GZIP_HINT = "the compressed file is damaged; use another copy"
 
 
 # ------------------------------------------------------------------ strict decode of one text
@@ -240,8 +241,23 @@ class _Source:
         return io.BufferedReader(gzip.GzipFile(fileobj=raw, mode="rb"), _CHUNK)
 
     def error(self, message: str, hint: str | None = None, module: str | None = None,
-              record: int | None = None) -> ArchiveError:
+              record: int | None = None, *, checked: bool = False) -> ArchiveError:
+        if self.gzipped and not checked:
+            # damaged deflate data often decompresses to garbage before the CRC at the
+            # end says so: name the real cause rather than the garbage it produced
+            message, hint = self._gzip_damage() or (message, hint)
         return ArchiveError(message, file=self.name, module=module, record=record, hint=hint)
+
+    def _gzip_damage(self) -> tuple[str, str] | None:
+        try:
+            with gzip.open(self.path, "rb") as stream:
+                while stream.read(1 << 20):
+                    pass
+        except EOFError:
+            return "the gzip stream ends before its end marker", _TRUNCATED_HINT
+        except (OSError, zlib.error) as exc:
+            return f"corrupt gzip stream: {exc}", _GZIP_HINT
+        return None
 
     @contextlib.contextmanager
     def reading(self, where):
@@ -250,12 +266,13 @@ class _Source:
             yield
         except EOFError as exc:
             raise self.error("the gzip stream ends before its end marker", _TRUNCATED_HINT,
-                             *where()) from exc
+                             *where(), checked=True) from exc
         except (gzip.BadGzipFile, zlib.error) as exc:
-            raise self.error(f"corrupt gzip stream: {exc}",
-                             "the compressed file is damaged; use another copy", *where()) from exc
+            raise self.error(f"corrupt gzip stream: {exc}", _GZIP_HINT, *where(),
+                             checked=True) from exc
         except OSError as exc:
-            raise self.error(f"cannot read the file: {exc}", None, *where()) from exc
+            raise self.error(f"cannot read the file: {exc}", None, *where(),
+                             checked=True) from exc
 
     # -------------------------------------------------------------- header
     def read_header(self) -> dict:
