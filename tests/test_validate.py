@@ -15,7 +15,7 @@ from tests.snapshot_archive import snapshot, write_json
 from toolkit import versions
 from toolkit.archive import Archive
 from toolkit.cli import cli
-from toolkit.validate import IdSet, Problems, checked, key_hash, validate_archive
+from toolkit.validate import HashSet64, IdSet, Problems, checked, key_hash, validate_archive
 
 
 @pytest.fixture(scope="module")
@@ -191,6 +191,10 @@ def test_idset_and_key_hash():
     assert ids.add(-3) and -3 in ids and ids.add(2**40) and 2**40 in ids
     assert ids.add(1_000_000) and len(ids.bits) < 300_000
     assert key_hash(("a", 1)) == key_hash(("a", 1)) != key_hash(("a", 2))
+    hashes = HashSet64()
+    values = [key_hash((i,)) for i in range(5000)] + [0]
+    assert all(hashes.add(h) for h in values)  # grows several times on the way
+    assert not any(hashes.add(h) for h in values) and hashes.count == len(values)
 
 
 # ------------------------------------------------------------------ independent validator
