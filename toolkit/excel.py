@@ -25,6 +25,7 @@ refused, naming the record.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -116,25 +117,44 @@ def write_workbook(archive: Archive, target, *, schema: VersionSchema | None = N
     tabs = sheet_names(schema, counts)
     result = ExcelResult(str(target))
     wb = openpyxl.Workbook(write_only=True)
-    _write_index(wb, header, schema, tabs)
+    try:
+        _fill(wb, archive, schema, tabs, result, str(target))
+        with atomic_output(target) as out:
+            wb.save(out)
+    except BaseException:
+        _discard(wb)
+        raise
+    if str(target) != "-":
+        result.bytes = os.path.getsize(target)
+    return result
+
+
+def _fill(wb, archive: Archive, schema: VersionSchema, tabs: dict[str, list[str]],
+          result: ExcelResult, target: str) -> None:
+    counts = archive.header["counts"]
+    _write_index(wb, archive.header, schema, tabs)
     for key, records in archive.modules():
         if key not in tabs:
             raise ArchiveError(f'module "{key}" has records but no count in the header',
-                               file=str(target), module=key)
+                               file=target, module=key)
         result.counts[key] = _write_module(wb, schema, schema.module(key), records, tabs[key],
                                            result)
         if result.counts[key] != counts[key]:
             raise ArchiveError(f"counts.{key} says {counts[key]} but {result.counts[key]} "
-                               "records came", file=str(target), module=key)
+                               "records came", file=target, module=key)
     missing = [k for k in counts if k not in result.counts]
     if missing:
         raise ArchiveError(f"counts name modules without records: {', '.join(missing)}",
-                           file=str(target))
-    with atomic_output(target) as out:
-        wb.save(out)
-    if str(target) != "-":
-        result.bytes = os.path.getsize(target)
-    return result
+                           file=target)
+
+
+def _discard(wb) -> None:
+    """Close the sheets' row writers and remove their temp files after a failure."""
+    for ws in wb.worksheets:
+        with contextlib.suppress(Exception):
+            ws.close()
+        with contextlib.suppress(Exception):
+            ws._writer.cleanup()
 
 
 def _write_index(wb, header: dict, schema: VersionSchema, tabs: dict[str, list[str]]) -> None:
@@ -248,12 +268,14 @@ def _cell(ws, value, kind: str, spec: ModuleSpec, index: int, record: dict, name
             return cell
     text = value if isinstance(value, str) and kind != "json" else \
         json.dumps(value, ensure_ascii=False)
-    cell = _text(text, ws)
-    if _cell_length(cell.value) > MAX_CELL:
-        raise DataError(f"{_cell_length(cell.value)} characters do not fit an Excel cell "
+    # measured before openpyxl sees it: openpyxl silently cuts text at 32,767
+    length = _cell_length(escape(text))
+    if length > MAX_CELL:
+        raise DataError(f"{length} characters do not fit an Excel cell "
                         f"(at most {MAX_CELL})", module=spec.key, record=index,
                         record_id=record.get("id"), field=name,
                         hint="export this module as JSON (--format json)")
+    cell = _text(text, ws)
     if _ILLEGAL.search(text):
         result.escaped += 1
         if len(result.escaped_at) < 10:
