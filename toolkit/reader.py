@@ -22,14 +22,18 @@ Two parsers, one result:
   bytes are scanned for those escapes on their way into it.
 
 A file that starts in the line layout but leaves it later (a record broken
-over two lines by hand) is read on with the token parser from that record on.
+over two lines by hand) is parsed again from the start with the token
+parser, which skips what was already handed out and goes on from there.
 
 Every problem is an :class:`ArchiveError` naming the file and where: the
-module and record index (``data.users[3]``), the header, or a byte offset.
-Limit: header keys after ``data`` are looked for (by reading the file once
+module and record index (``data.users[3]``), the header, or a line and byte.
+
+Limits: header keys after ``data`` are looked for (by reading the file once
 more) only when a required header field is missing before it; other keys
 after ``data`` are checked for duplicates while the records are read, but do
-not appear in ``header``.
+not appear in ``header``. The token parser refuses integers past 64 bits
+(yajl cannot hold them; no database column can either); the line parser
+reads them exactly.
 """
 from __future__ import annotations
 
