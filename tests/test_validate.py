@@ -267,5 +267,21 @@ def test_cli_unreadable_file_is_a_problem(tmp_path):
     broken.write_text('{"format": "gongkao-archive", "system": "tiku", "version": "1.2", "data": {"users": [{"id"')
     result = run("validate", str(broken))
     assert result.exit_code == 1
-    assert result.output.splitlines()[-1] == f"{broken}: 1 problem"
-    assert result.output.startswith(f"{broken}")
+    assert result.output.splitlines() == [
+        f"{broken}: the file ends in the middle of the archive (the file was cut off (full disk, "
+        f"interrupted copy); use a complete copy)", f"{broken}: 1 problem"]
+
+
+def test_cli_excel_and_gzip_exports_validate(tmp_path):
+    server = SqliteServer(tmp_path)
+    url = server.database("dudao", seeded=True)
+    files = [str(tmp_path / "d.xlsx"), str(tmp_path / "d.json.gz")]
+    for f in files:
+        fmt = ["--format", "excel"] if f.endswith("xlsx") else []
+        assert run("-q", "export", "--system", "dudao", "--db", url, *fmt, "-o", f).exit_code == 0
+    result = run("validate", *files)
+    assert result.exit_code == 0, result.output
+    n = sum(len(v) for v in snapshot(url, "dudao").to_data()[1].values())
+    version = versions.head("dudao", PROJECT).version
+    assert result.output.splitlines() == [f"{f}: ok, {n} records, dudao format {version}"
+                                          for f in files]
