@@ -5,7 +5,6 @@ import copy
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
