@@ -21,5 +21,10 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
+# make bench [SCALE=100] [DB=postgresql://postgres@127.0.0.1:5432/test]
+SCALE ?= 100
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run.py --scale $(SCALE) $(if $(DB),--db $(DB))
+
 clean:
 	rm -rf $(VENV) build

@@ -565,9 +565,29 @@ def new_version(obj: Ctx, system, message, regenerate):
     click.echo("next: review the revision, write the step, run `toolkit check` and the tests")
 
 
+def _set_quiet(ctx, _param, value):
+    if value:
+        obj = ctx.find_object(Ctx)
+        if obj is not None:
+            obj.quiet = True
+
+
+def _quiet_everywhere(group: click.Group) -> None:
+    """``--quiet`` after the verb too (``toolkit export --quiet``), as cron lines are written."""
+    for command in group.commands.values():
+        if isinstance(command, click.Group):
+            _quiet_everywhere(command)
+        elif not any(p.name == "quiet" for p in command.params):
+            command.params.append(click.Option(
+                ["--quiet", "-q"], is_flag=True, expose_value=False, is_eager=True,
+                callback=_set_quiet, help="No progress, only errors and the summary line."))
+
+
 def main() -> None:
     cli(prog_name="toolkit")
 
+
+_quiet_everywhere(cli)  # after every command is defined
 
 if __name__ == "__main__":
     main()
