@@ -31,11 +31,26 @@ def _run(args: list[str], env: dict, cwd: Path, expect: int = 0) -> str:
     return done.stdout
 
 
-def steps(work: Path) -> list[list[str]]:
+def steps(project: tk_config.Project) -> list[list[str]]:
+    sample = project.dataformat("tiku") / "examples" / "tiku-1.0-sample.json.gz"
+    restored = "sqlite:///instance/tiku-restored.db"
     cmds: list[list[str]] = []
     for s in SYSTEMS:
         cmds.append(["toolkit", "db", "upgrade", "--system", s])
         cmds.append(["toolkit", "seed", "--system", s])
+    cmds += [
+        ["toolkit", "export", "--system", "tiku", "-o", "backups/tiku-full.json"],
+        ["toolkit", "export", "--system", "dudao", "-o", "backups/dudao-full.json.gz"],
+        ["toolkit", "export", "--system", "tiku", "--format", "excel", "-o", "backups/题库.xlsx"],
+        ["toolkit", "validate", "backups/tiku-full.json", "backups/dudao-full.json.gz",
+         "backups/题库.xlsx"],
+        ["toolkit", "upgrade-archive", str(sample), "-o", "backups/tiku-sample-upgraded.json"],
+        ["toolkit", "db", "upgrade", "--system", "tiku", "--db", restored],
+        ["toolkit", "import", "backups/tiku-sample-upgraded.json", "--db", restored, "--dry-run"],
+        ["toolkit", "import", "backups/tiku-sample-upgraded.json", "--db", restored],
+        ["toolkit", "status", "--quiet"],
+        ["toolkit", "status", "--system", "tiku", "--db", restored],
+    ]
     return cmds
 
 
@@ -50,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     for s in SYSTEMS:
         env.pop(f"{s.upper()}_DATABASE_URL", None)
     print(f"gongkao-toolkit demo in {work}")
-    for cmd in steps(work):
+    for cmd in steps(project):
         _run(cmd, env, work)
     print("\ndemo finished: every step above succeeded.")
 
