@@ -275,6 +275,8 @@ def _cell(ws, value, kind: str, spec: ModuleSpec, index: int, record: dict, name
                         f"(at most {MAX_CELL})", module=spec.key, record=index,
                         record_id=record.get("id"), field=name,
                         hint="export this module as JSON (--format json)")
+    if not text.startswith(FORMULA_START) and not _ESCAPE.search(text):
+        return text  # the common case: openpyxl makes a plain string cell itself (fast)
     cell = _text(text, ws)
     if _ILLEGAL.search(text):
         result.escaped += 1
