@@ -185,25 +185,29 @@ class _Loader:
                     key = {f: rec.get(f) for f in spec.natural_key}
                     self.report.conflicts.append(Conflict(spec.key, index, rec["id"], key))
             else:
+                row["id"] = found["id"]  # the row it overwrites, whatever the archive called it
                 update.append((index, rec, row, found))
         self.assign_ids(spec, table, new)
+        # a parent in this very batch is written in the same statement: MariaDB
+        # and SQLite check each row as it goes in, so it is filled in later
+        here = {rec["id"] for _, rec in batch}
         for index, rec, row in new:
-            self.complete(spec, index, rec, row, later, trees, existing=None)
+            self.complete(spec, index, rec, row, later, trees, here, existing=None)
         for index, rec, row, found in update:
-            self.complete(spec, index, rec, row, later, trees, existing=found)
+            self.complete(spec, index, rec, row, later, trees, here, existing=found)
         if new:
             mod.inserted += len(new)
             self.write(spec, _insert(spec, table), [r for _, _, r in new],
                        [(i, rec["id"]) for i, rec, _ in new])
-        changed = [(i, r) for i, _, r, found in update if _differs(r, found)]
+        changed = [(i, rec, r) for i, rec, r, found in update if _differs(r, found)]
         mod.updated += len(changed)
         mod.unchanged += len(update) - len(changed)
         if changed:
             cols = [c for c in table.c.keys() if c != "id"]
             stmt = (table.update().where(table.c.id == sa.bindparam("_id"))
                     .values({c: _bind(table, spec, c, f"_{c}") for c in cols}))
-            params = [{"_id": r["id"], **{f"_{c}": r[c] for c in cols}} for _, r in changed]
-            self.write(spec, stmt, params, [(i, r["id"]) for i, r in changed])
+            params = [{"_id": r["id"], **{f"_{c}": r[c] for c in cols}} for _, _, r in changed]
+            self.write(spec, stmt, params, [(i, rec["id"]) for i, rec, _ in changed])
 
     def convert(self, spec: ModuleSpec, index: int, rec: dict, later: dict) -> dict:
         """Archive record → row of database values, parents' ids mapped."""
@@ -227,14 +231,14 @@ class _Loader:
             row[name] = value
         return row
 
-    def complete(self, spec, index, rec, row, later, trees, existing) -> None:
+    def complete(self, spec, index, rec, row, later, trees, here, existing) -> None:
         """Fill in what depends on ids: trees, the cycle, secrets."""
         for name in later:
             value = rec.get(name)
             if value is None:
                 continue
             target = spec.foreign_keys[name]
-            mapped = self.ids.get(target, value) if name in trees else None
+            mapped = self.ids.get(target, value) if name in trees and value not in here else None
             if mapped is not None:
                 row[name] = mapped
                 continue
