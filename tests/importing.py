@@ -77,14 +77,19 @@ def load_into(url: str, system: str, archive: Archive, *, commit: bool = True, *
 
 
 def export_file(url: str, system: str, path, **kw) -> None:
-    """Write the database's archive to ``path`` (JSON, or gzip for ``*.gz``)."""
+    """Write the database's archive to ``path`` (JSON, gzip for ``*.gz``, Excel for ``*.xlsx``)."""
+    from toolkit.excel import write_workbook
     from toolkit.writer import write_archive
 
     schema = schema_of(url, system)
     engine = tk_config.make_engine(url)
     try:
         with snapshot(engine) as conn:
-            write_archive(extract(conn, schema, **kw), path)
+            archive = extract(conn, schema, **kw)
+            if str(path).endswith(".xlsx"):
+                write_workbook(archive, path, schema=schema)
+            else:
+                write_archive(archive, path)
     finally:
         engine.dispose()
 

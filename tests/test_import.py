@@ -45,7 +45,7 @@ def seeded_file(server, tmp_path):
 
 # ------------------------------------------------------------------ round trips
 @pytest.mark.parametrize("system", SYSTEMS)
-@pytest.mark.parametrize("suffix", [".json", ".json.gz"])
+@pytest.mark.parametrize("suffix", [".json", ".json.gz", ".xlsx"])
 def test_restore_into_empty_database_keeps_records_and_ids(backend, server, seeded_file, system,
                                                            suffix):
     source, path = seeded_file(system, suffix)
@@ -272,3 +272,36 @@ def test_archive_errors_are_one_line(tmp_path):
     assert isinstance(result.exception, SystemExit)
     with pytest.raises(ArchiveError):
         import_archive(bad, "sqlite:///" + str(tmp_path / "x.db"), project=PROJECT)
+
+
+@pytest.mark.backends("sqlite")
+def test_sqlite_to_postgresql_to_mariadb_to_sqlite_keeps_every_record(backend, server,
+                                                                      _server_pool, tmp_path):
+    """One archive carried across the three engines, exported and imported at each hop."""
+    import os
+
+    from tests import databases
+
+    servers = [server]
+    for name, cls in (("postgresql", databases.PostgresServer),
+                      ("mysql", databases.MysqlServer)):
+        found = _server_pool.get(name)
+        if found is None:
+            url = os.environ.get(databases.ENV[name])
+            reason = f"{databases.ENV[name]} is not set" if not url else databases.reachable(url)
+            found = _server_pool[name] = reason or cls(tmp_path / name, url)
+            if not reason:
+                (tmp_path / name).mkdir()
+        if isinstance(found, str):
+            pytest.skip(f"{name} unavailable: {found}")
+        servers.append(found)
+    servers.append(server)
+    for system in SYSTEMS:
+        url = server.database(system, seeded=True)
+        original = importing.exported(url, system)[1]
+        for hop, srv in enumerate(servers[1:]):
+            path = tmp_path / f"{system}-{hop}.json"
+            importing.export_file(url, system, path)
+            url = srv.database(system)
+            import_archive(path, url, project=PROJECT)
+        assert importing.exported(url, system)[1] == original
