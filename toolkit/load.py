@@ -107,6 +107,7 @@ class _Loader:
         # (module, field) → rows whose reference is filled in later
         self.deferred: dict[tuple[str, str], _Pending] = {}
         self.high: dict[str, int] = {}  # highest id in a table, once a new id was needed
+        self.fresh = False  # the module being loaded had an empty table (see load_module)
         if not report.modules:
             report.modules = [ModuleReport(m.key, m.label) for m in schema.modules]
 
@@ -149,6 +150,10 @@ class _Loader:
                  if t == spec.key and f not in spec.deferred}
         if self.progress:
             self.progress(spec.key, 0, expected)
+        # A table empty before its module loads can hold no conflict and no taken
+        # id: only this import writes it, and validation refused duplicate keys
+        # and ids. A restore then skips every lookup (the fast path of a restore).
+        self.fresh = self.conn.execute(sa.select(table.c.id).limit(1)).first() is None
         batch: list[tuple[int, dict]] = []
         for index, record in enumerate(records):
             batch.append((index, record))
@@ -169,7 +174,8 @@ class _Loader:
         mod.archived += len(batch)
         later = {**trees, **{f: None for f in spec.deferred}}  # filled in after the batch
         rows = [self.convert(spec, index, rec, later) for index, rec in batch]
-        existing = self.find(spec, table, [_key(spec, r) for r in rows], full=True)
+        existing = {} if self.fresh else self.find(spec, table, [_key(spec, r) for r in rows],
+                                                   full=True)
         new, update = [], []
         for (index, rec), row in zip(batch, rows):
             found = existing.get(_key(spec, row))
@@ -280,7 +286,7 @@ class _Loader:
             return
         wanted = [row["id"] for _, _, row in new]
         taken = set()
-        for chunk in _chunks(wanted, self.batch_size):
+        for chunk in _chunks(wanted, self.batch_size) if not self.fresh else ():
             taken.update(self.conn.execute(
                 sa.select(table.c.id).where(table.c.id.in_(chunk))).scalars())
         kept = [i for i in wanted if i not in taken]
@@ -305,15 +311,18 @@ class _Loader:
             return {}
         cols = [table.c[c] for c in spec.natural_key]
         out = {}
+        wanted = set(keys)
         for chunk in _chunks(keys, self.batch_size):
-            if len(cols) == 1:
-                cond = cols[0].in_([k[0] for k in chunk])
-            else:
-                cond = sa.tuple_(*cols).in_(chunk)
+            # The first key column alone: every engine uses the unique index's
+            # prefix for it, while a row-value IN makes SQLite scan the table.
+            # Rows with another second part are dropped here.
+            cond = cols[0].in_(list(dict.fromkeys(k[0] for k in chunk)))
             stmt = sa.select(table) if full else sa.select(table.c.id, *cols)
             for row in self.conn.execute(stmt.where(cond)):
                 m = row._mapping  # by name: a column may be called "count" or "index"
-                out[tuple(m[c] for c in spec.natural_key)] = m
+                key = tuple(m[c] for c in spec.natural_key)
+                if key in wanted:
+                    out[key] = m
         return out
 
     def resolve_refs(self, spec: ModuleSpec) -> None:
