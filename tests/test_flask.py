@@ -9,8 +9,8 @@ from flask import Flask
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 
-from tests.databases import PROJECT, REPO, seed_into
-from toolkit import config, migrate
+from tests.databases import PROJECT, REPO
+from toolkit import migrate
 from toolkit.flask import init_app
 
 

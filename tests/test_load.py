@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from tests import importing
 from toolkit.errors import DataError
 from toolkit.idmap import IdMap, IdRanges
-from toolkit.load import load, unusable_password
+from toolkit.load import unusable_password
 
 
 # ------------------------------------------------------------------ idmap

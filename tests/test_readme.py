@@ -13,9 +13,9 @@ import sys
 import time
 from pathlib import Path
 
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import insert, text
 
-from tests.databases import REPO, migrate_to
+from tests.databases import REPO
 from toolkit import config, systems
 
 BLOCK = re.compile(r"^```sh\n(.*?)^```", re.S | re.M)

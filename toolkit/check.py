@@ -124,7 +124,7 @@ def check_system(system: str, project: tk_config.Project,
         except Exception as exc:  # a revision that fails to run is drift too
             first = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
             drift(f"migrating a fresh {_engine_name(url)} database to head failed: {first}",
-                  f"fix the revision, then `toolkit check` again")
+                  "fix the revision, then `toolkit check` again")
             continue
         if diffs:
             drift(f"models have changes no revision makes ({_engine_name(url)}: "

@@ -32,7 +32,6 @@ import os
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from pathlib import Path
 
 import openpyxl
 from openpyxl.cell import WriteOnlyCell

@@ -18,12 +18,14 @@ import os
 from pathlib import Path
 
 from toolkit import config as tk_config
-from toolkit import migrate, sequences, upgrade, versions
+from toolkit import migrate, sequences, versions
 from toolkit.archive import Archive
-from toolkit.errors import ArchiveError, ToolkitError, VersionError
+from toolkit.errors import ToolkitError, VersionError
 from toolkit.load import BATCH_SIZE, POLICIES, Progress, load
 from toolkit.report import ImportReport
-from toolkit.validate import Problems, checked, schema_for
+from toolkit.validate import Problems, checked_upgrade, refusal, schema_for
+
+_NOTHING_IMPORTED = "nothing was imported; `toolkit validate FILE` lists every problem"
 
 
 def import_archive(source: str | os.PathLike | Archive, url: str, *, conflict: str = "error",
@@ -80,13 +82,11 @@ def _run(conn, archive: Archive, origin, project, url, *, conflict, dry_run, rep
             f"(format {target.version}, revision {target.revision})", file=archive.source,
             hint=f"upgrade the database first: `toolkit db upgrade --system {system} "
                  f"{origin.version}`")
-    steps = upgrade.plan(system, origin.version, target.version, project)
+    problems = Problems()
+    steps, stream = checked_upgrade(archive, target.version, project, problems)
     report = ImportReport(system, archive.source, tk_config.mask_url(url), origin.version,
                           target.version, conflict=conflict, replace=replace, dry_run=dry_run,
                           plan=[s.description for s in steps])
-    problems = Problems()
-    stream = checked(archive, origin, problems)
-    stream = upgrade.run(stream, steps, project, check=lambda a, s: checked(a, s, problems))
     try:
         try:
             load(conn, stream, target, conflict=conflict, replace=replace, report=report,
@@ -95,10 +95,10 @@ def _run(conn, archive: Archive, origin, project, url, *, conflict, dry_run, rep
             # a record that failed validation explains the failure better than
             # what the loader or the database made of it
             if problems:
-                raise _refusal(problems) from exc
+                raise refusal(problems, _NOTHING_IMPORTED) from exc
             raise
         if problems:
-            raise _refusal(problems)
+            raise refusal(problems, _NOTHING_IMPORTED)
     except ToolkitError as exc:
         exc.report = report
         exc.problems = list(problems)
@@ -108,11 +108,3 @@ def _run(conn, archive: Archive, origin, project, url, *, conflict, dry_run, rep
     if not dry_run:  # a sequence cannot be rolled back: only for a commit
         sequences.advance(conn, [target.table(m.key) for m in report.modules if m.inserted])
     return report
-
-
-def _refusal(problems: Problems) -> ArchiveError:
-    first = next(iter(problems))
-    more = f" (and {problems.total - 1} more problems)" if problems.total > 1 else ""
-    return ArchiveError(first.message + more, file=first.file, module=first.module,
-                        record=first.index, record_id=first.id, field=first.field,
-                        hint="nothing was imported; `toolkit validate FILE` lists every problem")

@@ -395,7 +395,7 @@ class _Checker:
             if _is_int(stated) and stated != seen and self.schema_has(key):
                 self.problem(f"counts.{key} says {stated} records, data has {seen}", module=key)
         if self.strict and self.problems:
-            raise _refusal(self.problems)
+            raise refusal(self.problems)
 
     def schema_has(self, key: str) -> bool:
         return key in self.schema.module_keys
@@ -508,32 +508,39 @@ def validate_file(path: str | Path, project: tk_config.Project | None = None,
 
 
 # ------------------------------------------------------------------ upgrade, validated
-def upgrade_checked(archive: Archive, target: str | None = None,
-                    project: tk_config.Project | None = None):
-    """Plan and run the upgrade of ``archive`` to ``target`` (default newest), validated.
+def checked_upgrade(archive: Archive, target: str | None, project: tk_config.Project | None,
+                    problems: Problems):
+    """Plan the upgrade of ``archive`` to ``target`` (default newest) and chain it, validated.
 
-    Returns ``(steps, archive)``: the input is checked against its own version
-    and each step's result against the next version's schema, all while the
-    caller streams the result; the stream raises :class:`ArchiveError` at its
-    end if anything failed, so an atomic write leaves no file behind.
+    Returns ``(steps, stream)``: the input is checked against its own version
+    and each step's result against the next version's schema while the caller
+    streams; problems land in ``problems`` (the caller decides when to refuse).
     """
     from toolkit import upgrade
 
     source = schema_for(archive.header, project, archive.source)
     steps = upgrade.plan(source.system, source.version, target, project)
+    stream = checked(archive, source, problems)
+    stream = upgrade.run(stream, steps, project, check=lambda a, s: checked(a, s, problems))
+    return steps, stream
+
+
+def upgrade_checked(archive: Archive, target: str | None = None,
+                    project: tk_config.Project | None = None):
+    """:func:`checked_upgrade` for writing a file: the stream raises
+    :class:`ArchiveError` at its end if anything failed, so an atomic write
+    leaves no file behind."""
     problems = Problems()
-    archive = checked(archive, source, problems)
-    archive = upgrade.run(archive, steps, project,
-                          check=lambda a, s: checked(a, s, problems))
-    return steps, _guarded(archive, problems)
+    steps, stream = checked_upgrade(archive, target, project, problems)
+    return steps, _guarded(stream, problems)
 
 
-def _refusal(problems: Problems) -> ArchiveError:
+def refusal(problems: Problems, hint: str = "run `toolkit validate` for every problem") -> ArchiveError:
+    """The first problem as the error that stops a run, the rest counted."""
     first = next(iter(problems))
-    more = f" and {problems.total - 1} more" if problems.total > 1 else ""
+    more = f" (and {problems.total - 1} more problems)" if problems.total > 1 else ""
     return ArchiveError(first.message + more, file=first.file, module=first.module,
-                        record=first.index, record_id=first.id, field=first.field,
-                        hint="run `toolkit validate` for every problem")
+                        record=first.index, record_id=first.id, field=first.field, hint=hint)
 
 
 def _guarded(archive: Archive, problems: Problems) -> Archive:
@@ -546,12 +553,12 @@ def _guarded(archive: Archive, problems: Problems) -> Archive:
             raise
         except Exception as exc:
             if problems:
-                raise _refusal(problems) from exc
+                raise refusal(problems) from exc
             raise
 
     def stream():
         for key, it in archive.modules():
             yield key, records(it)
         if problems:
-            raise _refusal(problems)
+            raise refusal(problems)
     return Archive(archive.header, stream, archive.source, archive.notes)

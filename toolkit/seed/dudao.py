@@ -336,7 +336,6 @@ def generate(scale: int) -> Iterator[Insert | Update]:
     yield from _chunks("users", users())
 
     # ── subjects (fixed) ──
-    n_subjects = len(_SUBJECTS)
     yield Insert("subjects", [
         {"id": i, "code": code, "name": name, "description": desc, "sort_order": i * 10,
          "is_active": i != 6, "created_at": BASE_TIME - timedelta(days=500, hours=-i),

@@ -7,8 +7,8 @@ names tiku or dudao.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import dataclass
+
 
 from sqlalchemy import MetaData
 
