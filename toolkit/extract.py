@@ -182,7 +182,8 @@ def _stream(conn: Connection, plan: _Plan, m: ModuleSpec, progress: Progress | N
             batch_size: int) -> Iterator[Record]:
     table = plan.schema.table(m.key)
     names = m.exported_fields  # sensitive fields are never even selected
-    convert = [to_archive(m.fields[n].kind) for n in names]
+    # only the columns that need it are converted (the converters pass None through)
+    convert = [(n, c) for n in names if (c := to_archive(m.fields[n].kind)) is not None]
     floats = [i for i, n in enumerate(names) if m.fields[n].kind == "number"]
     pk = [table.c[c] for c in m.schema["x-module"]["primary_key"]]
     stmt = sa.select(*(table.c[n] for n in names)).where(plan.row_filter(table)).order_by(*pk)
@@ -200,7 +201,10 @@ def _stream(conn: Connection, plan: _Plan, m: ModuleSpec, progress: Progress | N
                         raise DataError(f"{v} is not a number JSON can hold", module=m.key,
                                         record=done, record_id=row[0] if names[0] == "id" else None,
                                         field=names[i])
-                yield {n: (v if c is None else c(v)) for n, c, v in zip(names, convert, row)}
+                rec = dict(zip(names, row))
+                for n, c in convert:
+                    rec[n] = c(rec[n])
+                yield rec
                 done += 1
             if progress:
                 progress(m.key, done)
