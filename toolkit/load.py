@@ -108,6 +108,7 @@ class _Loader:
         self.deferred: dict[tuple[str, str], _Pending] = {}
         self.high: dict[str, int] = {}  # highest id in a table, once a new id was needed
         self.fresh = False  # the module being loaded had an empty table (see load_module)
+        self.plans: dict[str, list[tuple]] = {}  # per module: how convert() treats each field
         if not report.modules:
             report.modules = [ModuleReport(m.key, m.label) for m in schema.modules]
 
@@ -217,23 +218,30 @@ class _Loader:
 
     def convert(self, spec: ModuleSpec, index: int, rec: dict, later: dict) -> dict:
         """Archive record → row of database values, parents' ids mapped."""
+        plan = self.plans.get(spec.key)
+        if plan is None:  # per module, once: the hot loop below only looks things up
+            plan = self.plans[spec.key] = [
+                (name, f.kind, None if f.references else _converter(f.kind),
+                 f.references if name not in later else None, name in later)
+                for name, f in spec.fields.items()]
+        get_id = self.ids.get
         row = {}
-        for name, f in spec.fields.items():
+        for name, kind, conv, target, is_later in plan:
             if name not in rec:
                 continue  # a sensitive field left out at export: decided in complete()
             value = rec[name]
-            if value is not None:
-                if f.references is not None and name not in later:
-                    value = self.map_ref(spec, index, rec, name, f.references, value)
-                elif name not in later:
-                    conv = _converter(f.kind)
-                    if conv is not None:
-                        try:
-                            value = conv(value)
-                        except (TypeError, ValueError) as exc:
-                            raise ArchiveError(f"cannot read {value!r} as {f.kind}: {exc}",
-                                               file=self.file, module=spec.key, record=index,
-                                               record_id=rec.get("id"), field=name) from exc
+            if value is not None and not is_later:
+                if target is not None:
+                    mapped = get_id(target, value)
+                    value = mapped if mapped is not None else self.map_ref(
+                        spec, index, rec, name, target, value)
+                elif conv is not None:
+                    try:
+                        value = conv(value)
+                    except (TypeError, ValueError) as exc:
+                        raise ArchiveError(f"cannot read {value!r} as {kind}: {exc}",
+                                           file=self.file, module=spec.key, record=index,
+                                           record_id=rec.get("id"), field=name) from exc
             row[name] = value
         return row
 
