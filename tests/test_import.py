@@ -305,3 +305,30 @@ def test_sqlite_to_postgresql_to_mariadb_to_sqlite_keeps_every_record(backend, s
             url = srv.database(system)
             import_archive(path, url, project=PROJECT)
         assert importing.exported(url, system)[1] == original
+
+
+_REFUSE_ZHANGSAN = {
+    # a rule only the database knows, so validation passes and the bulk write
+    # (executemany, or COPY on PostgreSQL) is what refuses the record
+    "sqlite": ["CREATE TRIGGER no_zhangsan BEFORE INSERT ON users WHEN NEW.username = 'zhangsan' "
+               "BEGIN SELECT RAISE(ABORT, 'zhangsan is not welcome'); END"],
+    "postgresql": ["ALTER TABLE users ADD CONSTRAINT ck_no_zhangsan CHECK (username <> 'zhangsan')"],
+    "mysql": ["ALTER TABLE users ADD CONSTRAINT ck_no_zhangsan CHECK (username <> 'zhangsan')"],
+}
+
+
+def test_a_record_the_database_refuses_is_named_and_nothing_changes(backend, server,
+                                                                    seeded_file, engines):
+    _, path = seeded_file("tiku")
+    target = server.database("tiku")
+    with engines(target).begin() as conn:
+        for ddl in _REFUSE_ZHANGSAN[backend]:
+            conn.exec_driver_sql(ddl)
+    before = importing.dump(target, "tiku")
+    result = run("import", str(path), "--db", target)
+    assert result.exit_code == 1, result.output
+    header, data = importing.exported(server.database("tiku", seeded=True), "tiku")
+    index = next(i for i, r in enumerate(data["users"]) if r["username"] == "zhangsan")
+    assert f"data.users[{index}]" in result.output and "the database refused" in result.output
+    assert "Traceback" not in result.output
+    assert importing.dump(target, "tiku") == before

@@ -27,6 +27,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
+import orjson
 import sqlalchemy as sa
 from sqlalchemy import Connection
 from sqlalchemy.exc import DBAPIError
@@ -205,7 +206,9 @@ class _Loader:
         if new:
             mod.inserted += len(new)
             self.write(spec, _insert(spec, table), [r for _, _, r in new],
-                       [(i, rec["id"]) for i, rec, _ in new])
+                       [(i, rec["id"]) for i, rec, _ in new],
+                       copy_into=table if self.fresh and self.conn.dialect.name == "postgresql"
+                       else None)
         changed = [(i, rec, r) for i, rec, r, found in update if _differs(r, found)]
         mod.updated += len(changed)
         mod.unchanged += len(update) - len(changed)
@@ -394,19 +397,36 @@ class _Loader:
                             file=self.file, module=table, record_id=rowid)
 
     # ------------------------------------------------------------ writing
-    def write(self, spec, stmt, rows: list[dict], where: list[tuple[int, int]]) -> None:
+    def write(self, spec, stmt, rows: list[dict], where: list[tuple[int, int]],
+              copy_into: sa.Table | None = None) -> None:
         """Execute ``stmt`` for ``rows`` at once; if the database refuses, name the record.
 
         ``where`` holds each row's (record index, archive id) for the message.
+        ``copy_into``: a PostgreSQL table that was empty, filled with COPY instead
+        (the bulk path); a refusal is then replayed with ``stmt`` to find the record.
         """
         try:
             with self.conn.begin_nested():
-                self.conn.execute(stmt, rows)
-        except DBAPIError as exc:
+                if copy_into is not None:
+                    self.copy(copy_into, rows)
+                else:
+                    self.conn.execute(stmt, rows)
+        except (DBAPIError, self.conn.dialect.dbapi.Error) as exc:
             (index, rid), cause = self.culprit(stmt, rows, where, exc)
             raise DataError(f"the database refused the record: {_one_line(cause)}",
                             file=self.file, module=spec.key, record=index,
                             record_id=rid) from exc
+
+    def copy(self, table: sa.Table, rows: list[dict]) -> None:
+        """COPY ``rows`` into ``table`` on the transaction's own psycopg connection."""
+        cols = [c.name for c in table.columns if c.name in rows[0]]
+        as_json = {c.name for c in table.columns if isinstance(c.type, sa.JSON)}
+        quote = self.conn.dialect.identifier_preparer.quote
+        sql = f"COPY {quote(table.name)} ({', '.join(quote(c) for c in cols)}) FROM STDIN"
+        with self.conn.connection.driver_connection.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row([orjson.dumps(row[c]).decode() if c in as_json and row[c] is not None
+                                else row[c] for c in cols])
 
     def culprit(self, stmt, rows, where, exc):
         """Replay a refused batch row by row (each in a savepoint) to find the record."""
