@@ -87,18 +87,21 @@ def status(system: str, url: str, project: tk_config.Project,
 
 
 def newest_backup(system: str, folder: Path) -> Backup | None:
-    found = [p for p in folder.glob(f"{system}-*") if p.is_file()
-             and p.name.endswith((".json", ".json.gz", ".xlsx"))] if folder.is_dir() else []
-    if not found:
-        return None
-    path = max(found, key=lambda p: p.stat().st_mtime)
-    version = exported_at = None
-    try:
-        from toolkit.reader import open_archive
+    """The newest archive of ``system`` in ``folder``, whatever its name
+    (``backups/daily_backup.json`` too): files are tried newest first and the
+    first whose header names the system wins. Unreadable files are passed over
+    (``toolkit validate`` says why)."""
+    from toolkit.reader import open_archive
 
-        header = open_archive(path).header
-        version, exported_at = header.get("version"), header.get("exported_at")
-    except ToolkitError:
-        pass  # an unreadable backup is still the newest file; validate says why
-    age = (time.time() - path.stat().st_mtime) / 3600
-    return Backup(str(path), version, exported_at, round(age, 1))
+    found = [p for p in folder.iterdir() if p.is_file()
+             and p.name.endswith((".json", ".json.gz", ".xlsx"))] if folder.is_dir() else []
+    for path in sorted(found, key=lambda p: p.stat().st_mtime, reverse=True):
+        try:
+            header = open_archive(path).header
+        except ToolkitError:
+            continue
+        if header.get("system") != system:
+            continue
+        age = (time.time() - path.stat().st_mtime) / 3600
+        return Backup(str(path), header.get("version"), header.get("exported_at"), round(age, 1))
+    return None
