@@ -233,6 +233,7 @@ class _ModuleCheck:
     keys: HashSet64 | None = field(default_factory=HashSet64)
     seen: int = 0
     done: bool = False
+    fks: list = field(default_factory=list)  # (field, target module): spec.foreign_keys, once
 
 
 class _Checker:
@@ -301,7 +302,8 @@ class _Checker:
             if excluded:  # a field the export left out is not required
                 rec = {**rec, "required": [r for r in rec["required"] if r not in excluded]}
             self.modules[key] = _ModuleCheck(spec, jsonschema_rs.Draft202012Validator(rec),
-                                             Draft202012Validator(rec))
+                                             Draft202012Validator(rec),
+                                             fks=list(spec.foreign_keys.items()))
         return self.modules[key]
 
     def stream(self) -> Iterator[tuple[str, Iterator[Record]]]:
@@ -348,21 +350,27 @@ class _Checker:
             for err in mc.detailed.iter_errors(record):
                 name, msg = _message(err, props)
                 self.problem(msg, key, index, rid, name)
-        if _is_int(rid) and not mc.ids.add(rid):
+        # the hot path of every import and validation: `type(x) is int` (not
+        # bool), locals, and the common case (target seen in the archive) first
+        if type(rid) is int and not mc.ids.add(rid):
             self.problem(f"duplicate id {rid}", key, index, rid, "id")
         nk = mc.spec.natural_key
         if nk and mc.keys is not None:
-            values = tuple(record.get(f) for f in nk)
+            values = tuple([record.get(f) for f in nk])
             if None not in values:
                 if not mc.keys.add(key_hash(values)):
                     shown = ", ".join(f"{f}={_short(v)}" for f, v in zip(nk, values))
                     self.problem(f"duplicate natural key ({shown})", key, index, rid)
-        for name, target in mc.spec.foreign_keys.items():
+        modules = self.modules
+        for name, target in mc.fks:
             value = record.get(name)
-            if not _is_int(value):
+            if type(value) is not int:
                 continue  # null (when allowed) or a type error reported above
-            tc = self.modules.get(target)
-            if value in self.refs.get(target, ()) or (tc is not None and value in tc.ids):
+            tc = modules.get(target)
+            if tc is not None and value in tc.ids:
+                continue
+            refs = self.refs.get(target)
+            if refs is not None and value in refs:
                 continue
             if tc is not None and tc.done:
                 self.dangling(key, index, rid, name, target, value)
