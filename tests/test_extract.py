@@ -301,3 +301,25 @@ def test_rows_committed_during_export_are_wholly_out(server, backend, tmp_path):
         for rec in doc["data"][spec.key]:
             for fk, target in spec.foreign_keys.items():
                 assert rec[fk] is None or rec[fk] in ids[target], (spec.key, rec["id"], fk)
+
+
+@pytest.mark.backends("sqlite")
+def test_sqlite_datetimes_written_by_other_tools_export_as_iso(server, backend):
+    """SQLite datetimes are read as stored text: SQLAlchemy's own format and
+    the shorter forms other tools write both come out as datetime.isoformat()."""
+    url = server.database("tiku", seeded=True)
+    engine = tk_config.make_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE users SET last_login_at = '2026-03-01 08:00:00' WHERE id = 1")
+        conn.exec_driver_sql("UPDATE users SET last_login_at = '2026-03-01 08:00:00.000000' "
+                             "WHERE id = 2")
+        conn.exec_driver_sql("UPDATE users SET last_login_at = '2026-03-01 08:00:00.012300' "
+                             "WHERE id = 3")
+        conn.exec_driver_sql("UPDATE users SET last_login_at = '2026-03-01T08:00:05' WHERE id = 4")
+    schema = versions.for_revision("tiku", migrate.current(engine), PROJECT)
+    with snapshot(engine) as conn:
+        _, data = extract(conn, schema, modules=["users"]).to_data()
+    engine.dispose()
+    got = {r["id"]: r["last_login_at"] for r in data["users"] if r["id"] <= 4}
+    assert got == {1: "2026-03-01T08:00:00", 2: "2026-03-01T08:00:00",
+                   3: "2026-03-01T08:00:00.012300", 4: "2026-03-01T08:00:05"}

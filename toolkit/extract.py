@@ -25,7 +25,7 @@ from toolkit import __version__
 from toolkit.archive import Archive, Record
 from toolkit.errors import DataError, UsageError
 from toolkit.schemas import FORMAT, ModuleSpec, VersionSchema
-from toolkit.values import to_archive
+from toolkit.values import stored_text, to_archive
 
 Progress = Callable[[str, int], None]
 
@@ -182,11 +182,18 @@ def _stream(conn: Connection, plan: _Plan, m: ModuleSpec, progress: Progress | N
             batch_size: int) -> Iterator[Record]:
     table = plan.schema.table(m.key)
     names = m.exported_fields  # sensitive fields are never even selected
+    # columns the engine stores as text are read as text and converted once
+    # (see values.stored_text); the others through their SQLAlchemy type
+    as_text = {n: c for n in names
+               if (c := stored_text(conn.dialect.name, m.fields[n].kind)) is not None}
     # only the columns that need it are converted (the converters pass None through)
-    convert = [(n, c) for n in names if (c := to_archive(m.fields[n].kind)) is not None]
+    convert = [(n, c) for n in names
+               if (c := as_text.get(n) or to_archive(m.fields[n].kind)) is not None]
     floats = [i for i, n in enumerate(names) if m.fields[n].kind == "number"]
     pk = [table.c[c] for c in m.schema["x-module"]["primary_key"]]
-    stmt = sa.select(*(table.c[n] for n in names)).where(plan.row_filter(table)).order_by(*pk)
+    columns = [sa.type_coerce(table.c[n], sa.String).label(n) if n in as_text else table.c[n]
+               for n in names]
+    stmt = sa.select(*columns).where(plan.row_filter(table)).order_by(*pk)
     if progress:
         progress(m.key, 0)
     done = 0

@@ -57,6 +57,26 @@ _IN: dict[str, Converter] = {
 }
 
 
+def _sqlite_dt_out(v):
+    # SQLAlchemy stores SQLite datetimes as text 'YYYY-MM-DD HH:MM:SS.ffffff';
+    # slicing that is several times cheaper than parsing it into a datetime
+    # only to format it again, and gives exactly datetime.isoformat().
+    if v is None:
+        return None
+    if len(v) == 26 and v[10] == " " and v[19] == ".":
+        frac = v[20:]
+        return f"{v[:10]}T{v[11:19]}" if frac == "000000" else f"{v[:10]}T{v[11:19]}.{frac}"
+    return datetime.fromisoformat(v).isoformat()  # written by another tool
+
+
+def stored_text(dialect: str, kind: str) -> Converter | None:
+    """For kinds an engine stores as text, the converter from that text (read
+    without SQLAlchemy's type processing) to the archive value; else None."""
+    if dialect == "sqlite" and kind == "datetime":
+        return _sqlite_dt_out
+    return None
+
+
 def to_archive(kind: str) -> Converter:
     """Converter from a value as the database driver returns it to the archive value."""
     return _OUT.get(kind)
