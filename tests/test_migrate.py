@@ -118,3 +118,17 @@ def test_unknown_system_and_bad_target_are_usage_errors(tmp_path):
     result = runner.invoke(cli, ["--config", str(REPO / "alembic.ini"), "db", "upgrade",
                                  "--system", "tiku", "--db", f"sqlite:///{tmp_path}/x.db", "9.9"])
     assert result.exit_code == 1 and "no format version 9.9" in result.output
+
+
+def test_db_stamp_takes_a_format_version(backend, server, engines):
+    """`toolkit db stamp --system tiku 1.1` records tiku_0002 without running anything."""
+    url = server.database("tiku", "tiku_0002")
+    engine = engines(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DELETE FROM alembic_version")
+    engine.dispose()
+    result = CliRunner().invoke(cli, ["--config", str(REPO / "alembic.ini"), "db", "stamp",
+                                      "--system", "tiku", "--db", url, "1.1"])
+    assert result.exit_code == 0, result.output
+    assert "tiku: tiku_0002 (not at head)" in result.output
+    assert migrate.current(engine) == "tiku_0002"
