@@ -125,7 +125,7 @@ def adopt(system: str, url: str | None = None,
     if not chain:
         raise DatabaseError(f"{system} has no format versions to compare with")
     url = tk_config.resolve_url(system, url, project)
-    engine = tk_config.make_engine(url)
+    engine = tk_config.make_engine(url, system=system)
     try:
         with engine.connect() as conn:
             live = reflect(conn)

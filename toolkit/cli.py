@@ -188,7 +188,7 @@ def _say_current(obj: Ctx, system: str, db: str | None, always: bool = False) ->
     tk_config.get_system(system)
     if obj.quiet and not always:
         return
-    engine = tk_config.make_engine(obj.url(system, db))
+    engine = tk_config.make_engine(obj.url(system, db), system=system)
     try:
         rev = migrate.current(engine)
     finally:
@@ -211,7 +211,7 @@ def seed(obj: Ctx, system, db, scale, force):
     from toolkit import seed as seeding
 
     sys_ = tk_config.get_system(system)
-    engine = tk_config.make_engine(obj.url(system, db))
+    engine = tk_config.make_engine(obj.url(system, db), system=system)
     try:
         with engine.begin() as conn:
             _require_head(conn, sys_.name, obj)

@@ -106,7 +106,8 @@ def sqlite_path(url: str) -> Path | None:
     return Path(u.database)
 
 
-def make_engine(url: str, *, create: bool = False, migrating: bool = False, **kw) -> Engine:
+def make_engine(url: str, *, create: bool = False, migrating: bool = False,
+                system: str | None = None, **kw) -> Engine:
     """An engine configured the way every command needs it.
 
     SQLite: the file must exist unless ``create``; foreign keys are enforced
@@ -119,7 +120,8 @@ def make_engine(url: str, *, create: bool = False, migrating: bool = False, **kw
         if not path.exists():
             if not create:
                 raise DatabaseError(f"database file {path} does not exist",
-                                    hint="create it with `toolkit db upgrade --system S`")
+                                    hint=f"create it with `toolkit db upgrade --system "
+                                         f"{system or 'SYSTEM'} --db {url}`")
             path.parent.mkdir(parents=True, exist_ok=True)
     engine = create_engine(url, **kw)
     if engine.dialect.name == "sqlite":

@@ -63,7 +63,7 @@ def export(system: str, url: str, fmt: str = "json", out=None, since: str | date
     if isinstance(modules, str):
         modules = modules.split(",")
     project = project or tk_config.find_project()
-    engine = tk_config.make_engine(url)
+    engine = tk_config.make_engine(url, system=system)
     try:
         with snapshot(engine) as conn:
             schema = versions.for_revision(system, current_revision(conn), project)

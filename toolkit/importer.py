@@ -51,7 +51,7 @@ def import_archive(source: str | os.PathLike | Archive, url: str, *, conflict: s
         source = open_archive(Path(source) if str(source) != "-" else "-")
     archive = source
     origin = schema_for(archive.header, project, archive.source)
-    engine = tk_config.make_engine(url)
+    engine = tk_config.make_engine(url, system=origin.system)
     try:
         with engine.connect() as conn:
             tx = conn.begin()

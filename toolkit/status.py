@@ -58,7 +58,7 @@ def status(system: str, url: str, project: tk_config.Project,
     sys_ = tk_config.get_system(system)
     script = migrate.script_directory(system, project)
     head = script.get_current_head()
-    engine = tk_config.make_engine(url)
+    engine = tk_config.make_engine(url, system=system)
     try:
         with engine.connect() as conn:
             revision = migrate.current_revision(conn)
