@@ -332,3 +332,14 @@ def test_a_record_the_database_refuses_is_named_and_nothing_changes(backend, ser
     assert f"data.users[{index}]" in result.output and "the database refused" in result.output
     assert "Traceback" not in result.output
     assert importing.dump(target, "tiku") == before
+
+
+def test_an_archive_for_another_system_is_refused_before_anything_is_written(backend, server,
+                                                                            seeded_file):
+    _, path = seeded_file("tiku")
+    target = server.database("dudao", seeded=True)
+    before = importing.dump(target, "dudao")
+    result = run("import", str(path), "--db", target)
+    assert result.exit_code == 1, result.output
+    assert "this is a dudao database" in result.output and "not a tiku one" in result.output
+    assert importing.dump(target, "dudao") == before

@@ -68,6 +68,12 @@ def for_revision(system: str, revision: str | None,
     for s in chain(system, project):
         if s.revision == revision:
             return s
+    from toolkit import systems
+
+    for other in systems.names():
+        if other != system and any(s.revision == revision for s in chain(other, project)):
+            raise DatabaseError(f"this is a {other} database (revision {revision}), "
+                                f"not a {system} one", hint="check --db / the database URL")
     newest = head(system, project)
     raise DatabaseError(
         f"the {system} database is at revision {revision}, which no format version pins",
