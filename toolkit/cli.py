@@ -282,9 +282,15 @@ def _print_status(st, quiet: bool) -> None:
     click.echo(f"  {st.total_rows} rows in {len(st.modules)} modules")
     if st.backup:
         b = st.backup
-        click.echo(f"  newest backup {b.path} (format {b.version or '?'}, {b.age_hours:g} h old)")
+        click.echo(f"  newest backup {b.path} (format {b.version or '?'}, {_age(b.age_hours)} old)")
     else:
         click.echo("  no backup found in backups/")
+
+
+def _age(hours: float) -> str:
+    if hours < 1:
+        return f"{round(hours * 60)} min"
+    return f"{hours:.1f} h" if hours < 48 else f"{hours / 24:.1f} days"
 
 
 def pad(text: str, width: int) -> str:
