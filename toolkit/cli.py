@@ -405,7 +405,7 @@ def upgrade_archive(obj: Ctx, file, out, to):
     """Upgrade an archive file step by step to a newer format version."""
     from toolkit.reader import open_archive
     from toolkit.validate import schema_for, upgrade_checked
-    from toolkit.writer import write_archive
+    from toolkit.writer import upgraded_path, write_archive
 
     archive = open_archive(file)
     source = schema_for(archive.header, obj.project, archive.source).version
@@ -416,33 +416,16 @@ def upgrade_archive(obj: Ctx, file, out, to):
     if out is None:
         if file == "-":
             raise tk_errors.UsageError("reading stdin: say where to write with -o PATH (or -o -)")
-        out = _upgraded_name(file, source, steps[-1].target)
+        out = str(upgraded_path(file, source, steps[-1].target))
     if not obj.quiet:
         for st in steps:
             click.echo(st.description, err=out == "-")
     result = write_archive(upgraded, out)
-    counts = getattr(result, "counts", None) or {}
-    total = sum(counts.values()) if counts else None
-    click.echo(f"{file} → {out}: format {source} → {steps[-1].target}"
-               + (f", {total} records in {len(counts)} modules" if total is not None else ""),
+    click.echo(f"{file} → {out}: format {source} → {steps[-1].target}, "
+               f"{sum(result.counts.values())} records in {len(result.counts)} modules",
                err=out == "-")
     for note in upgraded.notes:
         click.echo(f"  note: {note}", err=out == "-")
-
-
-def _upgraded_name(path: str, source: str, target: str) -> str:
-    """``tiku-1.0-20260101.json`` → ``tiku-1.2-20260101.json``; else ``<stem>-1.2.json``."""
-    import re
-    from pathlib import Path
-
-    p = Path(path)
-    pattern = rf"(?<![0-9.]){re.escape(source)}(?![0-9])"
-    name, n = re.subn(pattern, target, p.name, count=1)
-    if not n:
-        suffixes = "".join(s for s in p.suffixes if s in (".json", ".gz", ".xlsx"))
-        stem = p.name[: len(p.name) - len(suffixes)] if suffixes else p.name
-        name = f"{stem}-{target}{suffixes}"
-    return str(p.with_name(name))
 
 
 # ---------------------------------------------------------------- import

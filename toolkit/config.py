@@ -87,8 +87,13 @@ def normalize_url(url: str) -> str:
     return u.render_as_string(hide_password=False)
 
 
+def env_var(system: str) -> str:
+    """The environment variable naming a system's database (``TIKU_DATABASE_URL``)."""
+    return f"{system.upper()}_DATABASE_URL"
+
+
 def resolve_url(system: str, db: str | None = None, project: Project | None = None) -> str:
-    env = os.environ.get(f"{system.upper()}_DATABASE_URL")
+    env = os.environ.get(env_var(system))
     url = db or env or (project.ini_url(system) if project else None)
     if not url:
         url = f"sqlite:///instance/{system}.db"

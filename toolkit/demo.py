@@ -63,7 +63,7 @@ def main(argv: list[str] | None = None) -> None:
     work.mkdir(parents=True)
     env = {**os.environ, "TOOLKIT_CONFIG": str(project.ini), "PYTHONUNBUFFERED": "1"}
     for s in SYSTEMS:
-        env.pop(f"{s.upper()}_DATABASE_URL", None)
+        env.pop(tk_config.env_var(s), None)
     print(f"gongkao-toolkit demo in {work}")
     for cmd in steps(project):
         _run(cmd, env, work)

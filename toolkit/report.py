@@ -5,7 +5,6 @@ summary's verb differ, so a dry run is a faithful preview.
 """
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass, field
 
 COUNTS = ("inserted", "updated", "unchanged", "skipped", "conflicting")
@@ -68,9 +67,6 @@ class ImportReport:
         out = asdict(self)
         out["summary"] = self.summary()
         return out
-
-    def to_json(self) -> str:
-        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=str) + "\n"
 
     def summary(self) -> str:
         if self.dry_run:

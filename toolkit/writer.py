@@ -23,6 +23,7 @@ import gzip
 import io
 import json
 import os
+import re
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -54,6 +55,20 @@ def default_path(system: str, version: str, fmt: str = "json", now: datetime | N
     stamp = (now or datetime.now()).strftime("%Y%m%d-%H%M%S")
     ext = "xlsx" if fmt == "excel" else fmt
     return Path("backups") / f"{system}-{version}-{stamp}.{ext}"
+
+
+def upgraded_path(path: str | os.PathLike, source: str, target: str) -> Path:
+    """Where ``upgrade-archive`` writes by default: beside the input, its version
+    replaced (``tiku-1.0-20260101.json`` → ``tiku-1.2-20260101.json``), else
+    ``<stem>-<target>.json``."""
+    p = Path(path)
+    pattern = rf"(?<![0-9.]){re.escape(source)}(?![0-9])"
+    name, n = re.subn(pattern, target, p.name, count=1)
+    if not n:
+        suffixes = "".join(s for s in p.suffixes if s in (".json", ".gz", ".xlsx"))
+        stem = p.name[: len(p.name) - len(suffixes)] if suffixes else p.name
+        name = f"{stem}-{target}{suffixes}"
+    return p.with_name(name)
 
 
 @contextlib.contextmanager

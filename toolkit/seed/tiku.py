@@ -41,7 +41,6 @@ EMAIL_DOMAINS = ["qq.com", "163.com", "126.com", "foxmail.com", "sina.com"]
 EXAMS = ["国考", "省考", "北京市考", "上海市考", "广东省考", "浙江省考", "江苏省考", "山东省考",
          "选调生", "事业单位联考"]
 YEARS = list(range(2019, 2027))
-CN_NUM = "一二三四五六七八九十"
 
 # (code, name, children): 3 levels, 30 nodes.
 CATEGORY_TREE = [

@@ -38,10 +38,6 @@ class System:
     modules: tuple[Module, ...]
     seed: str = ""  # dotted path of the module whose ``generate(scale)`` seeds it
 
-    @property
-    def env_var(self) -> str:
-        return f"{self.name.upper()}_DATABASE_URL"
-
     def module(self, key: str) -> Module:
         for m in self.modules:
             if m.key == key:
